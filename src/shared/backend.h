@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Every access kexecd makes to the kernel goes through this interface: the
+ * kexec syscalls, the legacy loader (kexec-tools), and the sysfs/proc files
+ * it reads. Production uses the real backend (root ""); tests use the fake
+ * backend, which keeps kernel-like state under a test root directory and
+ * implements the syscalls by checking their inputs the way the kernel does
+ * and flipping /sys/kernel/kexec_loaded and friends under that root.
+ * Nothing outside backend-*.c knows which backend is in use. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Flags of kexec_file_load(2), from <linux/kexec.h>. */
+#ifndef KEXEC_FILE_UNLOAD
+#define KEXEC_FILE_UNLOAD       0x00000001
+#define KEXEC_FILE_ON_CRASH     0x00000002
+#define KEXEC_FILE_NO_INITRAMFS 0x00000004
+#endif
+
+typedef struct Backend Backend;
+
+typedef struct BackendOps {
+        const char *name;
+        /* kexec_file_load(2). cmdline may be NULL for "no command line".
+         * Returns 0 or a negative errno exactly as the kernel reported it. */
+        int (*file_load)(Backend *b, int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags);
+        /* Runs the legacy loader (kexec-tools' kexec) with argv (argv[0] is
+         * ignored and replaced by the loader path); no shell. Captures the
+         * loader's diagnostics into *ret_output (may be NULL). Returns 0, or
+         * -ENOPKG when the loader is not installed, or -EIO when it failed. */
+        int (*legacy_load)(Backend *b, char *const *argv, char **ret_output);
+        void (*free)(Backend *b);
+} BackendOps;
+
+struct Backend {
+        const BackendOps *ops;
+        char *root; /* prefix for every sysfs/proc path: "" for the real kernel */
+        char *legacy_loader; /* path of kexec-tools' kexec */
+};
+
+/* The real kernel. */
+int backend_new_real(Backend **ret);
+/* The fake kernel rooted at `root` (which must exist). See backend-fake.c for
+ * the files it keeps there; tests/fake-root.py creates a populated root. */
+int backend_new_fake(const char *root, Backend **ret);
+void backend_free(Backend *b);
+static inline void backend_freep(Backend **b) {
+        backend_free(*b);
+}
+
+/* Absolute path of a kernel interface file under the backend's root
+ * (e.g. "/sys/kernel/kexec_loaded"). Caller frees. */
+char *backend_path(Backend *b, const char *path);
+
+/* Reads a whole kernel interface file (sysfs, procfs, securityfs) with the
+ * trailing newline removed. Returns -ENOENT etc. */
+int backend_read_string(Backend *b, const char *path, char **ret);
+/* Reads a whole (possibly binary) file. */
+int backend_read_full(Backend *b, const char *path, char **ret, size_t *ret_size);
+int backend_read_u64(Backend *b, const char *path, uint64_t *ret);
+int backend_read_bool(Backend *b, const char *path, bool *ret);
+
+/* Opens a kernel interface file for the caller (O_CLOEXEC added). */
+int backend_open(Backend *b, const char *path, int flags);
+
+static inline int backend_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags) {
+        return b->ops->file_load(b, kernel_fd, initrd_fd, cmdline, flags);
+}
+static inline int backend_legacy_load(Backend *b, char *const *argv, char **ret_output) {
+        return b->ops->legacy_load(b, argv, ret_output);
+}
+
+/* Well-known kernel interface files. */
+#define KERNEL_KEXEC_LOADED        "/sys/kernel/kexec_loaded"
+#define KERNEL_KEXEC_CRASH_LOADED  "/sys/kernel/kexec_crash_loaded"
+#define KERNEL_KEXEC_CRASH_SIZE    "/sys/kernel/kexec_crash_size"
+#define KERNEL_LOCKDOWN            "/sys/kernel/security/lockdown"
+#define KERNEL_KEXEC_LOAD_DISABLED "/proc/sys/kernel/kexec_load_disabled"
+#define KERNEL_KEXEC_LIMIT_PANIC   "/proc/sys/kernel/kexec_load_limit_panic"
+#define KERNEL_KEXEC_LIMIT_REBOOT  "/proc/sys/kernel/kexec_load_limit_reboot"
+#define KERNEL_CMDLINE             "/proc/cmdline"
+#define KERNEL_OSRELEASE           "/proc/sys/kernel/osrelease"
+#define KERNEL_IOMEM               "/proc/iomem"
+#define KERNEL_BOOT_ID             "/proc/sys/kernel/random/boot_id"
