@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A fake kernel for tests and the demo. It lives in a directory that stands
+ * in for "/": the files the real backend reads (sys/kernel/kexec_loaded,
+ * kexec_crash_size, security/lockdown, proc/cmdline, proc/iomem, ...) are
+ * plain files there, and its kexec_file_load behaves like the kernel's as far
+ * as kexecd can observe: it checks the image header, the command line length,
+ * the crash reservation, kexec_load_disabled and the load limits, and then
+ * flips the loaded flag. What it was given is recorded under fake/ so tests
+ * can check what "the kernel" saw:
+ *
+ *   fake/<image>.cmdline      command line as passed ("" for none)
+ *   fake/<image>.kernel_size  bytes of the kernel fd
+ *   fake/<image>.initrd_size  bytes of the initrd fd, or "none"
+ *   fake/<image>.syscall      "file" or "legacy"
+ *   fake/<image>.loads        number of successful loads since the root was made
+ *   fake/fail-next-load       (optional, written by tests) an errno number:
+ *                             the next load fails with it, then the file is removed
+ *   fake/require-signature    (optional) kernels without "KEXECD-SIGNED" in the
+ *                             first 64 KiB are rejected with EKEYREJECTED
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "macro.h"
+
+/* x86 COMMAND_LINE_SIZE: the kernel rejects longer command lines (incl. NUL). */
+#define FAKE_COMMAND_LINE_SIZE 2048
+
+static int fake_write(Backend *b, const char *path, const char *text) {
+        _cleanup_free_ char *p = backend_path(b, path);
+        if (!p)
+                return -ENOMEM;
+        return write_file_atomic(p, text, strlen(text), 0644);
+}
+
+static int fake_writef(Backend *b, const char *path, const char *fmt, ...) _printf_(3, 4);
+static int fake_writef(Backend *b, const char *path, const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        return fake_write(b, path, text);
+}
+
+/* The kernel accepts a bzImage with a 64-bit capable boot protocol on x86 and
+ * an arm64 Image on arm64; the fake accepts both. */
+static int fake_check_kernel(Backend *b, int fd, uint64_t *ret_size) {
+        uint8_t head[0x1000] = {};
+        struct stat st;
+        ssize_t n;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        n = pread(fd, head, sizeof(head), 0);
+        if (n < 0)
+                return -errno;
+        *ret_size = (uint64_t) st.st_size;
+
+        bool bzimage = n >= 0x208 && memcmp(head + 0x202, "HdrS", 4) == 0 &&
+                       head[0x1fe] == 0x55 && head[0x1ff] == 0xaa &&
+                       (head[0x206] | (head[0x207] << 8)) >= 0x020c;
+        bool arm64 = n >= 0x40 && memcmp(head + 0x38, "ARM\x64", 4) == 0;
+        if (!bzimage && !arm64)
+                return -ENOEXEC;
+
+        _cleanup_free_ char *sig = backend_path(b, "/fake/require-signature");
+        if (sig && access(sig, F_OK) == 0) {
+                char buf[65536];
+                ssize_t k = pread(fd, buf, sizeof(buf), 0);
+                if (k < 0 || !memmem(buf, (size_t) k, "KEXECD-SIGNED", 13))
+                        return -EKEYREJECTED;
+        }
+        return 0;
+}
+
+static int fake_injected_failure(Backend *b) {
+        _cleanup_free_ char *p = backend_path(b, "/fake/fail-next-load");
+        _cleanup_free_ char *s = NULL;
+        if (!p)
+                return -ENOMEM;
+        if (read_full_file(p, 64, &s, NULL) < 0)
+                return 0;
+        (void) unlink(p);
+        int e = atoi(s);
+        return e > 0 ? -e : 0;
+}
+
+/* Kernels >= 6.6 count loads down and refuse at 0 (-1 = unlimited). */
+static int fake_consume_load_limit(Backend *b, bool crash) {
+        const char *path = crash ? KERNEL_KEXEC_LIMIT_PANIC : KERNEL_KEXEC_LIMIT_REBOOT;
+        _cleanup_free_ char *s = NULL;
+        if (backend_read_string(b, path, &s) < 0)
+                return 0;
+        long v = strtol(s, NULL, 10);
+        if (v < 0)
+                return 0;
+        if (v == 0)
+                return -EPERM;
+        return fake_writef(b, path, "%ld\n", v - 1);
+}
+
+static int fake_record_load(Backend *b, const char *image, const char *syscall_name,
+                            const char *cmdline, uint64_t kernel_size, int64_t initrd_size) {
+        char path[128];
+        uint64_t loads = 0;
+        int r;
+
+        snprintf(path, sizeof(path), "/fake/%s.loads", image);
+        (void) backend_read_u64(b, path, &loads);
+        r = fake_writef(b, path, "%" PRIu64 "\n", loads + 1);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/fake/%s.cmdline", image);
+        r = fake_write(b, path, strempty(cmdline));
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/fake/%s.kernel_size", image);
+        r = fake_writef(b, path, "%" PRIu64 "\n", kernel_size);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/fake/%s.initrd_size", image);
+        r = initrd_size < 0 ? fake_write(b, path, "none\n") : fake_writef(b, path, "%" PRId64 "\n", initrd_size);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/fake/%s.syscall", image);
+        return fake_writef(b, path, "%s\n", syscall_name);
+}
+
+static int fake_load_common(Backend *b, bool crash, const char *syscall_name, int kernel_fd,
+                            int64_t initrd_size, const char *cmdline) {
+        const char *image = crash ? "kdump" : "kexec";
+        uint64_t kernel_size, crash_size = 0;
+        bool disabled = false;
+        int r;
+
+        if (backend_read_bool(b, KERNEL_KEXEC_LOAD_DISABLED, &disabled) >= 0 && disabled)
+                return -EPERM;
+        r = fake_injected_failure(b);
+        if (r < 0)
+                return r;
+        if (cmdline && strlen(cmdline) + 1 > FAKE_COMMAND_LINE_SIZE)
+                return -EINVAL;
+        r = fake_check_kernel(b, kernel_fd, &kernel_size);
+        if (r < 0)
+                return r;
+        if (crash && (backend_read_u64(b, KERNEL_KEXEC_CRASH_SIZE, &crash_size) < 0 || crash_size == 0))
+                return -EADDRNOTAVAIL; /* what kexec_locate_mem_hole() answers without a reservation */
+        r = fake_consume_load_limit(b, crash);
+        if (r < 0)
+                return r;
+        r = fake_record_load(b, image, syscall_name, cmdline, kernel_size, initrd_size);
+        if (r < 0)
+                return r;
+        return fake_write(b, crash ? KERNEL_KEXEC_CRASH_LOADED : KERNEL_KEXEC_LOADED, "1\n");
+}
+
+static int fake_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags) {
+        bool crash = flags & KEXEC_FILE_ON_CRASH;
+        struct stat st;
+        int64_t initrd_size = -1;
+
+        if (flags & ~(unsigned long) (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | KEXEC_FILE_NO_INITRAMFS))
+                return -EINVAL;
+        if (flags & KEXEC_FILE_UNLOAD)
+                return fake_write(b, crash ? KERNEL_KEXEC_CRASH_LOADED : KERNEL_KEXEC_LOADED, "0\n");
+
+        if (!(flags & KEXEC_FILE_NO_INITRAMFS)) {
+                if (initrd_fd < 0 || fstat(initrd_fd, &st) < 0)
+                        return -EBADF;
+                initrd_size = st.st_size;
+        }
+        return fake_load_common(b, crash, "file", kernel_fd, initrd_size, cmdline);
+}
+
+/* Understands the subset of kexec-tools' options kexecd passes. */
+static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
+        bool crash = false, unload = false;
+        const char *cmdline = NULL, *initrd = NULL, *kernel = NULL;
+        _cleanup_free_ char *lockdown = NULL;
+
+        for (size_t i = 1; argv[i]; i++) {
+                const char *a = argv[i];
+                if (streq(a, "-p") || streq(a, "--load-panic"))
+                        crash = true;
+                else if (streq(a, "-u") || streq(a, "--unload"))
+                        unload = true;
+                else if (!strncmp(a, "--command-line=", 15) || !strncmp(a, "--append=", 9))
+                        cmdline = strchr(a, '=') + 1;
+                else if (!strncmp(a, "--initrd=", 9))
+                        initrd = a + 9;
+                else if (a[0] != '-')
+                        kernel = a;
+        }
+
+        /* kexec_load(2) is refused under any lockdown mode. */
+        if (backend_read_string(b, KERNEL_LOCKDOWN, &lockdown) >= 0 && !strstr(lockdown, "[none]")) {
+                if (ret_output)
+                        *ret_output = strdup("kexec_load failed: Operation not permitted");
+                return -EIO;
+        }
+        if (unload)
+                return fake_write(b, crash ? KERNEL_KEXEC_CRASH_LOADED : KERNEL_KEXEC_LOADED, "0\n");
+        if (!kernel) {
+                if (ret_output)
+                        *ret_output = strdup("Nothing has been loaded!");
+                return -EIO;
+        }
+
+        _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+        if (kfd < 0)
+                return -EIO;
+        int64_t initrd_size = -1;
+        if (initrd) {
+                struct stat st;
+                if (stat(initrd, &st) < 0)
+                        return -EIO;
+                initrd_size = st.st_size;
+        }
+        int r = fake_load_common(b, crash, "legacy", kfd, initrd_size, cmdline);
+        if (r < 0) {
+                if (ret_output && asprintf(ret_output, "kexec_load failed: %s", strerror(-r)) < 0)
+                        *ret_output = NULL;
+                return -EIO;
+        }
+        return 0;
+}
+
+static const BackendOps fake_ops = {
+        .name = "fake",
+        .file_load = fake_file_load,
+        .legacy_load = fake_legacy_load,
+};
+
+int backend_new_fake(const char *root, Backend **ret) {
+        _cleanup_(backend_freep) Backend *b = NULL;
+        struct stat st;
+
+        if (!root || root[0] != '/')
+                return -EINVAL;
+        if (stat(root, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+
+        b = calloc(1, sizeof(Backend));
+        if (!b)
+                return -ENOMEM;
+        b->ops = &fake_ops;
+        b->root = strdup(root);
+        b->legacy_loader = strdup("fake-kexec");
+        if (!b->root || !b->legacy_loader)
+                return -ENOMEM;
+        /* A trailing slash would double up with the absolute kernel paths. */
+        size_t n = strlen(b->root);
+        while (n > 1 && b->root[n - 1] == '/')
+                b->root[--n] = 0;
+        *ret = TAKE_PTR(b);
+        return 0;
+}

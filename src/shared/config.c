@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+
+void kexecd_config_init(KexecdConfig *c) {
+        *c = (KexecdConfig) {
+                .hotplug_quiet_usec = KEXECD_HOTPLUG_QUIET_USEC_DEFAULT,
+                .hotplug_max_delay_usec = KEXECD_HOTPLUG_MAX_DELAY_USEC_DEFAULT,
+        };
+        for (int i = 0; i < _IMAGE_TYPE_MAX; i++)
+                c->images[i].load_on_start = true;
+}
+
+void kexecd_config_done(KexecdConfig *c) {
+        for (int i = 0; i < _IMAGE_TYPE_MAX; i++)
+                image_spec_done(&c->images[i].spec);
+        free(c->kdump_extra_cmdline);
+        *c = (KexecdConfig) {};
+}
+
+int parse_boolean(const char *v) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+int parse_seconds(const char *v, uint64_t *ret_usec) {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno != 0 || end == v || *end != 0 || !isfinite(d) || d < 0 || d > 86400.0)
+                return -EINVAL;
+        *ret_usec = (uint64_t) (d * 1e6 + 0.5);
+        return 0;
+}
+
+static int set_string(char **dst, const char *v) {
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+static int initrds_push(char ***l, const char *v) {
+        size_t n = strv_length(*l);
+        char **t = realloc(*l, sizeof(char *) * (n + 2));
+        if (!t)
+                return -ENOMEM;
+        *l = t;
+        if (!(t[n] = strdup(v)))
+                return -ENOMEM;
+        t[n + 1] = NULL;
+        return 0;
+}
+
+typedef struct ParseContext {
+        KexecdConfig *config;
+        const char *path;
+} ParseContext;
+
+static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const char *name, const char *value) {
+        int r;
+
+        if (streq(name, "Kernel")) {
+                if (!isempty(value) && value[0] != '/') {
+                        log_warning("%s: Kernel= must be an absolute path, ignoring: %s", p->path, value);
+                        return 0;
+                }
+                return set_string(&ic->spec.kernel, value);
+        }
+        if (streq(name, "Initrd")) {
+                if (isempty(value)) {
+                        strv_free(ic->spec.initrds);
+                        ic->spec.initrds = NULL;
+                        return 0;
+                }
+                if (value[0] != '/') {
+                        log_warning("%s: Initrd= must be an absolute path, ignoring: %s", p->path, value);
+                        return 0;
+                }
+                return initrds_push(&ic->spec.initrds, value);
+        }
+        if (streq(name, "Cmdline") || streq(name, "Append")) {
+                r = cmdline_validate(value);
+                if (r < 0) {
+                        log_warning("%s: invalid %s= (%s), ignoring", p->path, name,
+                                    r == -E2BIG ? "too long" : "control characters");
+                        return 0;
+                }
+                return set_string(streq(name, "Cmdline") ? &ic->spec.cmdline : &ic->spec.append, value);
+        }
+        if (streq(name, "LoadOnStart")) {
+                r = parse_boolean(value);
+                if (r < 0) {
+                        log_warning("%s: LoadOnStart= is not a boolean, ignoring: %s", p->path, value);
+                        return 0;
+                }
+                ic->load_on_start = r;
+                return 0;
+        }
+        if (streq(name, "Syscall")) {
+                SyscallMode m = syscall_mode_from_string(value);
+                if (m < 0) {
+                        log_warning("%s: Syscall= must be auto, file or legacy, ignoring: %s", p->path, value);
+                        return 0;
+                }
+                ic->spec.syscall = m;
+                return 0;
+        }
+        if (kdump && streq(name, "ExtraCmdline")) {
+                r = cmdline_validate(value);
+                if (r < 0) {
+                        log_warning("%s: invalid ExtraCmdline=, ignoring", p->path);
+                        return 0;
+                }
+                return set_string(&p->config->kdump_extra_cmdline, value);
+        }
+        return 1; /* unknown */
+}
+
+/* Debian's inih is built without INI_HANDLER_LINENO, so messages name the
+ * file and section, not the line. */
+static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
+        ParseContext *p = user;
+        KexecdConfig *c = p->config;
+        int r = 1;
+
+        if (streq(section, "Kexec"))
+                r = parse_image_key(p, &c->images[IMAGE_KEXEC], false, name, value);
+        else if (streq(section, "Kdump"))
+                r = parse_image_key(p, &c->images[IMAGE_KDUMP], true, name, value);
+        else if (streq(section, "Hotplug")) {
+                uint64_t *dst = streq(name, "QuietPeriodSec") ? &c->hotplug_quiet_usec :
+                                streq(name, "MaxDelaySec") ? &c->hotplug_max_delay_usec : NULL;
+                if (dst) {
+                        if (parse_seconds(value, dst) < 0) {
+                                log_warning("%s: %s= is not a number of seconds, ignoring: %s", p->path, name, value);
+                                c->warnings++;
+                        }
+                        return 1;
+                }
+        }
+        if (r == -ENOMEM)
+                return 0; /* stops inih; reported as an error line */
+        if (r > 0) {
+                log_warning("%s: unknown setting [%s] %s=, ignoring", p->path, section, name);
+                c->warnings++;
+        }
+        return 1;
+}
+
+int kexecd_config_parse_file(KexecdConfig *c, const char *path) {
+        ParseContext p = { .config = c, .path = path };
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        int r = ini_parse_file(f, config_ini_handler, &p);
+        if (r < 0)
+                return -EIO;
+        if (r > 0) {
+                log_warning("%s:%d: syntax error, line ignored", path, r);
+                c->warnings++;
+        }
+        return 0;
+}
+
+static int filter_conf(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+        return de->d_name[0] != '.' && n > 5 && streq(de->d_name + n - 5, ".conf");
+}
+
+int kexecd_config_load(KexecdConfig *c, const char *dir) {
+        _cleanup_free_ char *main_path = NULL, *dropin_dir = NULL;
+        struct dirent **entries = NULL;
+        int r, n;
+
+        if (asprintf(&main_path, "%s/kexecd.conf", dir) < 0 ||
+            asprintf(&dropin_dir, "%s/kexecd.conf.d", dir) < 0)
+                return -ENOMEM;
+
+        r = kexecd_config_parse_file(c, main_path);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "Failed to read %s: %s", main_path, strerror(-r));
+
+        n = scandir(dropin_dir, &entries, filter_conf, alphasort);
+        if (n < 0)
+                return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to list %s: %m", dropin_dir);
+
+        r = 0;
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+                if (r >= 0 && asprintf(&path, "%s/%s", dropin_dir, entries[i]->d_name) < 0)
+                        r = -ENOMEM;
+                if (r >= 0) {
+                        int k = kexecd_config_parse_file(c, path);
+                        if (k < 0)
+                                r = log_error_errno(k, "Failed to read %s: %s", path, strerror(-k));
+                }
+                free(entries[i]);
+        }
+        free(entries);
+        return r;
+}

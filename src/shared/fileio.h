@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/* Reads a whole file (at most max_size bytes; -EFBIG beyond) from an fd or a
+ * path. The buffer is NUL-terminated for convenience; *ret_size excludes it. */
+int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+
+/* Writes `data` to `path` atomically: a temporary file in the same directory,
+ * fsync, rename over the target, fsync of the directory. A crash at any
+ * moment leaves either the old or the new content, never a torn file. */
+int write_file_atomic(const char *path, const void *data, size_t size, unsigned mode);
+
+/* mkdir -p, mode for created directories. */
+int mkdir_parents_and_self(const char *path, unsigned mode);
+
+/* Strips trailing whitespace/newlines in place. */
+void strip_trailing_newlines(char *s);

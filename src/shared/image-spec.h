@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What a user asked kexecd to load into one image slot. The same structure
+ * comes from D-Bus Load(), from kexecd.conf and from the state file, so that
+ * Reload and a restarted daemon load exactly what was asked. */
+
+#include <stdbool.h>
+
+typedef enum ImageType {
+        IMAGE_KEXEC,
+        IMAGE_KDUMP,
+        _IMAGE_TYPE_MAX,
+        _IMAGE_TYPE_INVALID = -1,
+} ImageType;
+
+typedef enum SyscallMode {
+        SYSCALL_AUTO,
+        SYSCALL_FILE,
+        SYSCALL_LEGACY,
+        _SYSCALL_MODE_MAX,
+        _SYSCALL_MODE_INVALID = -1,
+} SyscallMode;
+
+typedef struct ImageSpec {
+        char *kernel;    /* absolute path */
+        char **initrds;  /* NULL-terminated, may be empty */
+        char *cmdline;   /* as requested: "" means "reuse the running one" */
+        char *append;    /* appended to a reused command line, may be NULL */
+        SyscallMode syscall;
+} ImageSpec;
+
+const char *image_type_to_string(ImageType t);
+ImageType image_type_from_string(const char *s);
+const char *syscall_mode_to_string(SyscallMode m);
+SyscallMode syscall_mode_from_string(const char *s);
+
+void image_spec_done(ImageSpec *s);
+int image_spec_copy(ImageSpec *dst, const ImageSpec *src);
+bool image_spec_is_set(const ImageSpec *s);

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "input-file.h"
+#include "macro.h"
+
+static int fail(char **ret_message, int error, const char *fmt, const char *what, const char *path) {
+        if (ret_message && asprintf(ret_message, fmt, what, path) < 0)
+                *ret_message = NULL;
+        return error;
+}
+
+int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_message) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (isempty(path) || path[0] != '/')
+                return fail(ret_message, -EISDIR, "%s path must be absolute: '%s'", what, strempty(path));
+
+        /* O_NONBLOCK so that a FIFO cannot make the daemon hang in open(). */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                switch (errno) {
+                case ENOENT:
+                case ENOTDIR:
+                        return fail(ret_message, -ENOENT, "%s not found: %s", what, path);
+                case EACCES:
+                case EPERM:
+                        return fail(ret_message, -EACCES, "%s is not readable: %s", what, path);
+                default: /* ENXIO (socket), ELOOP, ENODEV, ... */
+                        return fail(ret_message, -EISDIR, "%s cannot be opened as a regular file: %s", what, path);
+                }
+        }
+        if (fstat(fd, &st) < 0)
+                return fail(ret_message, -EACCES, "%s cannot be inspected: %s", what, path);
+        if (S_ISDIR(st.st_mode))
+                return fail(ret_message, -EISDIR, "%s is a directory: %s", what, path);
+        if (!S_ISREG(st.st_mode))
+                return fail(ret_message, -EISDIR, "%s is not a regular file: %s", what, path);
+        if (st.st_size == 0)
+                return fail(ret_message, -ENODATA, "%s is empty: %s", what, path);
+
+        /* Back to blocking mode for the reads that follow. */
+        if (fcntl(fd, F_SETFL, 0) < 0)
+                return -errno;
+        /* A permission check at open time is not a read: make sure the
+         * file really yields bytes (e.g. EIO on a broken medium). */
+        char byte;
+        if (pread(fd, &byte, 1, 0) != 1)
+                return fail(ret_message, -EACCES, "%s cannot be read: %s", what, path);
+
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int copy_fd_to(int from, int to) {
+        char buf[65536];
+        off_t off = 0;
+        for (;;) {
+                ssize_t n = pread(from, buf, sizeof(buf), off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                off += n;
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t k = write(to, buf + done, (size_t) (n - done));
+                        if (k < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        done += k;
+                }
+        }
+}
+
+static int memfd_seal(int fd) {
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        return 0;
+}
+
+int memfd_new_sealed(const char *name, const void *data, size_t size) {
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        const char *p = data;
+        if (fd < 0)
+                return -errno;
+        while (size > 0) {
+                ssize_t k = write(fd, p, size);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                size -= (size_t) k;
+        }
+        int r = memfd_seal(fd);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+int initrds_open(char *const *paths, int *ret_fd, char **ret_message) {
+        size_t n = strv_length(paths);
+        int r;
+
+        if (n == 0) {
+                *ret_fd = -EBADF;
+                return 0;
+        }
+        if (n == 1)
+                return input_file_open(paths[0], "initrd", ret_fd, ret_message);
+
+        _cleanup_close_ int memfd = memfd_create("kexecd-initrds", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (memfd < 0)
+                return -errno;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_close_ int fd = -EBADF;
+                r = input_file_open(paths[i], "initrd", &fd, ret_message);
+                if (r < 0)
+                        return r;
+                r = copy_fd_to(fd, memfd);
+                if (r < 0)
+                        return r;
+        }
+        r = memfd_seal(memfd);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(memfd);
+        return 0;
+}
+
+int fd_sha256_hex(int fd, char **ret) {
+        static const char hex[] = "0123456789abcdef";
+        gcry_md_hd_t h;
+        char buf[65536];
+        off_t off = 0;
+
+        if (gcry_md_open(&h, GCRY_MD_SHA256, 0) != 0)
+                return -EIO;
+        for (;;) {
+                ssize_t n = pread(fd, buf, sizeof(buf), off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int r = -errno;
+                        gcry_md_close(h);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                gcry_md_write(h, buf, (size_t) n);
+                off += n;
+        }
+        const unsigned char *d = gcry_md_read(h, GCRY_MD_SHA256);
+        char *s = malloc(65);
+        if (!s) {
+                gcry_md_close(h);
+                return -ENOMEM;
+        }
+        for (int i = 0; i < 32; i++) {
+                s[2 * i] = hex[d[i] >> 4];
+                s[2 * i + 1] = hex[d[i] & 15];
+        }
+        s[64] = 0;
+        gcry_md_close(h);
+        *ret = s;
+        return 0;
+}

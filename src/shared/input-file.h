@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Opening the files a caller names for loading. kexecd opens each file
+ * itself, checks the opened fd (not the path: no TOCTOU), and hands that
+ * very fd to the kernel. Errors are kexecd's errnos (src/shared/errors.h):
+ * -EISDIR InvalidPath, -ENOENT FileNotFound, -EACCES FileNotReadable,
+ * -ENODATA EmptyFile; *ret_message says what was wrong, for the caller. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_message);
+
+/* Multiple initrds are concatenated (the kernel accepts concatenated cpio
+ * archives) into a sealed memfd, so that nobody can change the bytes
+ * between check and load. One initrd is passed by its own fd. */
+int initrds_open(char *const *paths, int *ret_fd, char **ret_message);
+
+/* Returns a sealed memfd with the given contents, positioned at 0. */
+int memfd_new_sealed(const char *name, const void *data, size_t size);
+
+/* Hex SHA-256 of the whole file behind fd (reads with pread, offset kept). */
+int fd_sha256_hex(int fd, char **ret);

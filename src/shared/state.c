@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "state.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+
+void image_state_done(ImageState *s) {
+        image_spec_done(&s->spec);
+        free(s->effective_cmdline);
+        free(s->kernel_sha256);
+        free(s->kernel_format);
+        free(s->syscall_used);
+        free(s->syscall_reason);
+        free(s->layout_fingerprint);
+        *s = (ImageState) {};
+}
+
+static char *state_path(const char *dir, ImageType type) {
+        char *p;
+        if (asprintf(&p, "%s/%s.json", dir, image_type_to_string(type)) < 0)
+                return NULL;
+        return p;
+}
+
+static int add_string(json_object *o, const char *key, const char *value) {
+        if (!value)
+                return 0;
+        json_object *v = json_object_new_string(value);
+        if (!v)
+                return -ENOMEM;
+        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+static int add_u64(json_object *o, const char *key, uint64_t value) {
+        json_object *v = json_object_new_uint64(value);
+        if (!v)
+                return -ENOMEM;
+        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+int image_state_save(const char *state_dir, ImageType type, const ImageState *s) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        _cleanup_free_ char *path = state_path(state_dir, type);
+        json_object *initrds;
+        int r = 0;
+
+        if (!o || !path || !(initrds = json_object_new_array()))
+                return -ENOMEM;
+        if (json_object_object_add(o, "initrds", initrds) < 0)
+                return -ENOMEM;
+        for (char **i = s->spec.initrds; i && *i; i++)
+                if (json_object_array_add(initrds, json_object_new_string(*i)) < 0)
+                        return -ENOMEM;
+
+        if ((r = add_u64(o, "version", 1)) < 0 ||
+            (r = add_string(o, "kernel", s->spec.kernel)) < 0 ||
+            (r = add_string(o, "cmdline", strempty(s->spec.cmdline))) < 0 ||
+            (r = add_string(o, "append", s->spec.append)) < 0 ||
+            (r = add_string(o, "syscall", syscall_mode_to_string(s->spec.syscall))) < 0 ||
+            (r = add_string(o, "effective_cmdline", s->effective_cmdline)) < 0 ||
+            (r = add_string(o, "kernel_sha256", s->kernel_sha256)) < 0 ||
+            (r = add_string(o, "kernel_format", s->kernel_format)) < 0 ||
+            (r = add_string(o, "syscall_used", s->syscall_used)) < 0 ||
+            (r = add_string(o, "syscall_reason", s->syscall_reason)) < 0 ||
+            (r = add_string(o, "layout_fingerprint", s->layout_fingerprint)) < 0 ||
+            (r = add_u64(o, "loaded_at_usec", s->loaded_at_usec)) < 0 ||
+            (r = add_u64(o, "load_duration_usec", s->load_duration_usec)) < 0 ||
+            (r = add_u64(o, "layout_generation", s->layout_generation)) < 0)
+                return r;
+
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+        if (!text)
+                return -ENOMEM;
+        r = mkdir_parents_and_self(state_dir, 0755);
+        if (r < 0)
+                return r;
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+static int get_string(json_object *o, const char *key, bool required, char **ret) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+                *ret = NULL;
+                return required ? -EBADMSG : 0;
+        }
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        *ret = strdup(json_object_get_string(v));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static uint64_t get_u64(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+                return 0;
+        return json_object_get_uint64(v);
+}
+
+int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
+        _cleanup_free_ char *path = state_path(state_dir, type), *text = NULL, *syscall = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_(image_state_done) ImageState s = {};
+        json_object *initrds;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_full_file(path, 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        o = json_tokener_parse(text);
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+
+        if ((r = get_string(o, "kernel", true, &s.spec.kernel)) < 0 ||
+            (r = get_string(o, "cmdline", true, &s.spec.cmdline)) < 0 ||
+            (r = get_string(o, "append", false, &s.spec.append)) < 0 ||
+            (r = get_string(o, "syscall", false, &syscall)) < 0 ||
+            (r = get_string(o, "effective_cmdline", false, &s.effective_cmdline)) < 0 ||
+            (r = get_string(o, "kernel_sha256", false, &s.kernel_sha256)) < 0 ||
+            (r = get_string(o, "kernel_format", false, &s.kernel_format)) < 0 ||
+            (r = get_string(o, "syscall_used", false, &s.syscall_used)) < 0 ||
+            (r = get_string(o, "syscall_reason", false, &s.syscall_reason)) < 0 ||
+            (r = get_string(o, "layout_fingerprint", false, &s.layout_fingerprint)) < 0)
+                return r;
+        if (s.spec.kernel[0] != '/')
+                return -EBADMSG;
+        s.spec.syscall = syscall ? syscall_mode_from_string(syscall) : SYSCALL_AUTO;
+        if (s.spec.syscall < 0)
+                return -EBADMSG;
+
+        if (!json_object_object_get_ex(o, "initrds", &initrds) || !json_object_is_type(initrds, json_type_array))
+                return -EBADMSG;
+        size_t n = json_object_array_length(initrds);
+        s.spec.initrds = calloc(n + 1, sizeof(char *));
+        if (!s.spec.initrds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *v = json_object_array_get_idx(initrds, i);
+                if (!json_object_is_type(v, json_type_string))
+                        return -EBADMSG;
+                if (!(s.spec.initrds[i] = strdup(json_object_get_string(v))))
+                        return -ENOMEM;
+        }
+        s.loaded_at_usec = get_u64(o, "loaded_at_usec");
+        s.load_duration_usec = get_u64(o, "load_duration_usec");
+        s.layout_generation = get_u64(o, "layout_generation");
+
+        *ret = s;
+        s = (ImageState) {};
+        return 0;
+}
+
+int image_state_remove(const char *state_dir, ImageType type) {
+        _cleanup_free_ char *path = state_path(state_dir, type);
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The daemon's memory of what it loaded: one JSON file per image in the
+ * state directory (/var/lib/kexecd/<image>.json), so that a restarted
+ * daemon can adopt an image the kernel still holds and Reload knows what to
+ * load. Written atomically (temp file, fsync, rename). */
+
+#include <stdint.h>
+
+#include "image-spec.h"
+
+typedef struct ImageState {
+        ImageSpec spec;            /* what was asked */
+        char *effective_cmdline;   /* what the kernel got */
+        char *kernel_sha256;
+        char *kernel_format;
+        char *syscall_used;        /* "file" or "legacy" */
+        char *syscall_reason;
+        uint64_t loaded_at_usec;   /* CLOCK_REALTIME */
+        uint64_t load_duration_usec;
+        uint64_t layout_generation;
+        char *layout_fingerprint;  /* memory/CPU layout at load time */
+} ImageState;
+
+void image_state_done(ImageState *s);
+
+int image_state_save(const char *state_dir, ImageType type, const ImageState *s);
+/* -ENOENT when nothing is saved; -EBADMSG for a file that is not ours. */
+int image_state_load(const char *state_dir, ImageType type, ImageState *ret);
+int image_state_remove(const char *state_dir, ImageType type);
