@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Loading and unloading one image. Everything that can fail on the caller's
+ * input is checked before the syscall (for kdump a failed load leaves no
+ * crash kernel at all: the kernel frees the old one first), the kernel's
+ * answer is translated into a named error, and the loaded flag is read back
+ * afterwards rather than assumed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "errors.h"
+#include "input-file.h"
+#include "kernel-probe.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+static bool image_is_kdump(Image *i) {
+        return i->type == IMAGE_KDUMP;
+}
+
+static void image_set_error(Image *i, const sd_bus_error *e) {
+        free(i->last_error);
+        i->last_error = NULL;
+        if (e && sd_bus_error_is_set(e) && asprintf(&i->last_error, "%s: %s", e->name, strempty(e->message)) < 0)
+                i->last_error = NULL;
+}
+
+/* Checks that do not depend on the files: the kernel must be willing. */
+static int check_kernel_allows(Image *i, sd_bus_error *error) {
+        Manager *m = i->manager;
+        uint64_t crash_size = 0;
+
+        if (manager_load_disabled(m))
+                return kexecd_error_setf(error, -EROFS,
+                                         "The kernel refuses kexec loads (kexec_load_disabled is set until reboot).");
+        if (image_is_kdump(i) &&
+            (backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &crash_size) < 0 || crash_size == 0))
+                return kexecd_error_setf(error, -EADDRNOTAVAIL,
+                                         "No memory is reserved for a crash kernel: boot with crashkernel= (e.g. crashkernel=256M) to use kdump.");
+        return 0;
+}
+
+static int build_cmdline(Image *i, const ImageSpec *spec, char **ret, sd_bus_error *error) {
+        Manager *m = i->manager;
+        _cleanup_free_ char *running = NULL, *out = NULL;
+        int r;
+
+        if (isempty(spec->cmdline)) {
+                r = backend_read_string(m->backend, KERNEL_CMDLINE, &running);
+                if (r < 0)
+                        return kexecd_error_setf(error, -EIO, "Cannot read the running kernel's command line: %s", strerror(-r));
+                r = cmdline_reuse(running, image_is_kdump(i),
+                                  m->config.kdump_extra_cmdline ?: KEXECD_KDUMP_EXTRA_DEFAULT,
+                                  spec->append, &out);
+        } else if (!isempty(spec->append)) {
+                r = asprintf(&out, "%s %s", spec->cmdline, spec->append) < 0 ? -ENOMEM : 0;
+        } else {
+                out = strdup(spec->cmdline);
+                r = out ? 0 : -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+
+        r = cmdline_validate(out);
+        if (r == -E2BIG)
+                return kexecd_error_setf(error, r, "Command line is %zu bytes, the kernel accepts at most %d.",
+                                         strlen(out), KEXECD_CMDLINE_MAX);
+        if (r < 0)
+                return kexecd_error_setf(error, r, "Command line contains control characters (newline, tab, ...).");
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* Translates what the kernel (or kexec-tools) said into our error names. */
+static int kernel_error(Image *i, int r, const char *syscall_name, const char *detail, sd_bus_error *error) {
+        _cleanup_free_ char *lockdown = manager_lockdown(i->manager);
+
+        switch (-r) {
+        case ENOEXEC:
+                return kexecd_error_setf(error, r, "The kernel does not recognise the image as a bootable kernel (%s).", syscall_name);
+        case EKEYREJECTED:
+        case EKEYREVOKED:
+        case EBADMSG:
+                return kexecd_error_setf(error, -EKEYREJECTED, "The kernel rejected the image's signature (%s).", strerror(-r));
+        case EPERM:
+                if (lockdown && !streq(lockdown, "none") && !streq(lockdown, "unsupported"))
+                        return kexecd_error_setf(error, -EPERM, "The kernel is locked down (%s) and refused the %s load.", lockdown, syscall_name);
+                if (manager_load_disabled(i->manager))
+                        return kexecd_error_setf(error, -EROFS, "The kernel refuses kexec loads (kexec_load_disabled).");
+                if (manager_load_limit(i->manager, image_is_kdump(i)) == 0)
+                        return kexecd_error_setf(error, -EDQUOT, "The kernel's kexec load limit is spent.");
+                return kexecd_error_setf(error, -EIO, "The kernel refused the load: %s.", strerror(-r));
+        case EADDRNOTAVAIL:
+                if (image_is_kdump(i))
+                        return kexecd_error_setf(error, r, "The crash kernel does not fit the crashkernel= reservation.");
+                break;
+        case ENOSYS:
+                return kexecd_error_setf(error, r, "The running kernel does not support %s.",
+                                         streq(syscall_name, "file") ? "kexec_file_load" : "kexec_load");
+        case EBUSY:
+                return kexecd_error_setf(error, r, "The kernel is busy with another kexec operation.");
+        case ENOPKG:
+                return kexecd_error_setf(error, r, "The legacy kexec path needs kexec-tools, which is not installed.");
+        }
+        return kexecd_error_setf(error, -EIO, "Loading with %s failed: %s%s%s", syscall_name,
+                                 detail ? "" : strerror(-r), detail ? "kexec-tools said: " : "", strempty(detail));
+}
+
+static bool should_fall_back_to_legacy(int r) {
+        /* Only errors that mean "this kernel or this format cannot use the
+         * file syscall"; anything else (signature, lockdown) must surface. */
+        return r == -ENOSYS || r == -ENOEXEC || r == -EINVAL || r == -ENOTSUP;
+}
+
+static int legacy_allowed(Image *i, char **ret_reason) {
+        _cleanup_free_ char *lockdown = manager_lockdown(i->manager);
+        if (lockdown && !streq(lockdown, "none") && !streq(lockdown, "unsupported")) {
+                *ret_reason = strdup("the kernel is locked down; kexec_load(2) is forbidden");
+                return -EPERM;
+        }
+        if (manager_load_disabled(i->manager)) {
+                *ret_reason = strdup("kexec_load_disabled is set");
+                return -EROFS;
+        }
+        return 0;
+}
+
+static int load_legacy(Image *i, const ImageSpec *spec, int initrd_fd, const char *cmdline, char **ret_output) {
+        _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL;
+        char *argv[8];
+        size_t n = 0;
+
+        if (asprintf(&cmd, "--command-line=%s", cmdline) < 0)
+                return -ENOMEM;
+        argv[n++] = (char *) "kexec";
+        argv[n++] = (char *) (image_is_kdump(i) ? "-p" : "-l");
+        argv[n++] = cmd;
+        if (initrd_fd >= 0) {
+                /* kexec-tools takes one initrd path: hand it the exact bytes
+                 * we checked (the fd is inherited across exec). */
+                if (fcntl(initrd_fd, F_SETFD, 0) < 0)
+                        return -errno;
+                if (asprintf(&initrd_arg, "--initrd=/proc/self/fd/%d", initrd_fd) < 0)
+                        return -ENOMEM;
+                argv[n++] = initrd_arg;
+        }
+        argv[n++] = spec->kernel;
+        argv[n] = NULL;
+        int r = backend_legacy_load(i->manager->backend, argv, ret_output);
+        (void) fcntl(initrd_fd, F_SETFD, FD_CLOEXEC);
+        return r;
+}
+
+int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
+        Manager *m = i->manager;
+        _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
+        _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
+        _cleanup_(kernel_probe_freep) KernelProbe *kimg = NULL;
+        _cleanup_(image_state_done) ImageState st = {};
+        const char *syscall_used = NULL;
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        r = check_kernel_allows(i, error);
+        if (r < 0)
+                goto fail;
+
+        r = input_file_open(spec->kernel, "Kernel", &kernel_fd, &message);
+        if (r < 0) {
+                r = kexecd_error_setf(error, r, "%s", message ?: "Cannot open kernel");
+                goto fail;
+        }
+        r = initrds_open(spec->initrds, &initrd_fd, &message);
+        if (r < 0) {
+                r = kexecd_error_setf(error, r, "%s", message ?: "Cannot open initrd");
+                goto fail;
+        }
+        r = kernel_probe_open(kernel_fd, &kimg, &message);
+        if (r < 0) {
+                r = kexecd_error_setf(error, r, "%s: %s", spec->kernel, message ?: "not a kernel image");
+                goto fail;
+        }
+        r = build_cmdline(i, spec, &cmdline, error);
+        if (r < 0)
+                goto fail;
+        r = fd_sha256_hex(kernel_fd, &sha);
+        if (r < 0) {
+                r = kexecd_error_setf(error, -EIO, "Cannot read kernel: %s", strerror(-r));
+                goto fail;
+        }
+
+        if (spec->syscall != SYSCALL_LEGACY) {
+                unsigned long flags = (image_is_kdump(i) ? KEXEC_FILE_ON_CRASH : 0) |
+                                      (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0);
+                syscall_used = "file";
+                r = backend_file_load(m->backend, kernel_probe_fd(kimg), initrd_fd, cmdline, flags);
+                if (r < 0 && spec->syscall == SYSCALL_AUTO && should_fall_back_to_legacy(r)) {
+                        if (asprintf(&legacy_reason, "kexec_file_load failed with %s", strerrorname_np(-r) ?: "error") < 0)
+                                legacy_reason = NULL;
+                        log_info("%s: kexec_file_load(2) refused the image (%s), trying the legacy path.",
+                                 image_type_to_string(i->type), strerror(-r));
+                        goto legacy;
+                }
+                if (r < 0) {
+                        r = kernel_error(i, r, "file", NULL, error);
+                        goto fail;
+                }
+                goto loaded;
+        }
+        legacy_reason = strdup("requested");
+
+legacy:
+        {
+                _cleanup_free_ char *why = NULL;
+                r = legacy_allowed(i, &why);
+                if (r < 0) {
+                        r = kexecd_error_setf(error, r, "The legacy kexec_load(2) path cannot be used: %s.", strempty(why));
+                        goto fail;
+                }
+        }
+        syscall_used = "legacy";
+        r = load_legacy(i, spec, initrd_fd, cmdline, &loader_output);
+        if (r < 0) {
+                r = kernel_error(i, r, "legacy", loader_output, error);
+                goto fail;
+        }
+
+loaded:
+        r = image_refresh_loaded(i);
+        if (r < 0 || !i->loaded) {
+                r = kexecd_error_setf(error, -EIO, "The %s syscall reported success but the kernel does not show a loaded image.", syscall_used);
+                goto fail;
+        }
+
+        r = image_spec_copy(&st.spec, spec);
+        if (r < 0)
+                goto fail_oom;
+        st.effective_cmdline = TAKE_PTR(cmdline);
+        st.kernel_sha256 = TAKE_PTR(sha);
+        st.kernel_format = strdup(kernel_probe_format(kimg));
+        st.syscall_used = strdup(syscall_used);
+        st.syscall_reason = streq(syscall_used, "legacy") ? TAKE_PTR(legacy_reason) : NULL;
+        st.loaded_at_usec = now_usec(CLOCK_REALTIME);
+        st.load_duration_usec = now_usec(CLOCK_MONOTONIC) - start;
+        st.layout_generation = m->layout_generation;
+        if (!st.kernel_format || !st.syscall_used)
+                goto fail_oom;
+
+        image_state_done(&i->state);
+        i->state = st;
+        st = (ImageState) {};
+        i->has_state = true;
+        i->stale = false;
+        i->degraded = false;
+        image_set_error(i, NULL);
+
+        r = image_state_save(m->state_dir, i->type, &i->state);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save state of %s image, a restarted kexecd will not know it: %m",
+                                  image_type_to_string(i->type));
+
+        log_event(LOG_INFO, KEXECD_MESSAGE_LOADED, image_type_to_string(i->type),
+                  "Loaded %s image %s (%s, %s syscall, %" PRIu64 " ms)%s%s",
+                  image_type_to_string(i->type), i->state.spec.kernel, i->state.kernel_format,
+                  i->state.syscall_used, i->state.load_duration_usec / 1000,
+                  reason ? ": " : "", strempty(reason));
+        image_emit_changed(i);
+        return 0;
+
+fail_oom:
+        r = kexecd_error_setf(error, -ENOMEM, "Out of memory");
+fail:
+        (void) image_refresh_loaded(i);
+        image_set_error(i, error);
+        log_event(LOG_WARNING, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
+                  "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
+                  error && error->message ? error->message : strerror(-r));
+        image_emit_changed(i);
+        return r;
+}
+
+int image_unload(Image *i, sd_bus_error *error) {
+        Manager *m = i->manager;
+        int r;
+
+        r = backend_file_load(m->backend, -1, -1, NULL,
+                              KEXEC_FILE_UNLOAD | (image_is_kdump(i) ? KEXEC_FILE_ON_CRASH : 0));
+        if (r == -ENOSYS) {
+                /* Kernels without kexec_file_load: unload through kexec_load. */
+                char *argv[] = { (char *) "kexec", (char *) (image_is_kdump(i) ? "-p" : "-l"), (char *) "-u", NULL };
+                _cleanup_free_ char *out = NULL;
+                r = backend_legacy_load(m->backend, argv, &out);
+                if (r < 0)
+                        return kernel_error(i, r, "legacy", out, error);
+        } else if (r < 0)
+                return kernel_error(i, r, "file", NULL, error);
+
+        (void) image_refresh_loaded(i);
+        if (i->loaded)
+                return kexecd_error_setf(error, -EIO, "The kernel still reports a loaded %s image after unloading.",
+                                         image_type_to_string(i->type));
+
+        r = image_state_remove(m->state_dir, i->type);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove state of %s image: %m", image_type_to_string(i->type));
+        image_state_done(&i->state);
+        i->has_state = false;
+        i->stale = false;
+        i->degraded = false;
+        image_set_error(i, NULL);
+        log_event(LOG_INFO, KEXECD_MESSAGE_UNLOADED, image_type_to_string(i->type),
+                  "Unloaded %s image", image_type_to_string(i->type));
+        image_emit_changed(i);
+        return 0;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.kexecd1.Manager: method handlers and properties. Every handler reads
+ * its arguments, validates them, asks polkit, then acts and replies, in
+ * that order. Status and properties need no authorization. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "cmdline.h"
+#include "errors.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "polkit.h"
+
+typedef struct ImageRequest {
+        ImageType type;
+        ImageSpec spec;
+} ImageRequest;
+
+static void image_request_free(void *p) {
+        ImageRequest *req = p;
+        if (!req)
+                return;
+        image_spec_done(&req->spec);
+        free(req);
+}
+
+static int read_image_name(sd_bus_message *msg, Manager *m, ImageType *ret, sd_bus_error *error) {
+        const char *name;
+        int r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        ImageType t = image_type_from_string(name);
+        if (t < 0)
+                return kexecd_error_setf(error, -ENXIO, "Unknown image '%s': expected 'kexec' or 'kdump'.", name);
+        *ret = t;
+        return 0;
+}
+
+static int check_path_shape(const char *what, const char *path, sd_bus_error *error) {
+        if (isempty(path) || path[0] != '/')
+                return kexecd_error_setf(error, -EISDIR, "%s path must be absolute: '%s'", what, strempty(path));
+        if (strlen(path) >= 4096)
+                return kexecd_error_setf(error, -EISDIR, "%s path is too long.", what);
+        return 0;
+}
+
+/* Reads Load()'s a{sv}. Unknown keys are an error: a typo must not be
+ * silently ignored by a daemon that boots kernels. */
+static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interactive, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(msg, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (streq(key, "interactive")) {
+                        if (!streq(contents, "b"))
+                                return kexecd_error_setf(error, -EDOM, "Option 'interactive' must be a boolean.");
+                        r = sd_bus_message_read(msg, "v", "b", interactive);
+                } else if (streq(key, "syscall")) {
+                        const char *v;
+                        if (!streq(contents, "s"))
+                                return kexecd_error_setf(error, -EDOM, "Option 'syscall' must be a string.");
+                        r = sd_bus_message_read(msg, "v", "s", &v);
+                        if (r >= 0 && (spec->syscall = syscall_mode_from_string(v)) < 0)
+                                return kexecd_error_setf(error, -EDOM, "Option 'syscall' must be auto, file or legacy, not '%s'.", v);
+                } else if (streq(key, "append")) {
+                        const char *v;
+                        if (!streq(contents, "s"))
+                                return kexecd_error_setf(error, -EDOM, "Option 'append' must be a string.");
+                        r = sd_bus_message_read(msg, "v", "s", &v);
+                        if (r >= 0) {
+                                free(spec->append);
+                                spec->append = strdup(v);
+                                if (!spec->append)
+                                        return -ENOMEM;
+                        }
+                } else
+                        return kexecd_error_setf(error, -EDOM, "Unknown option '%s'.", key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+static int validate_cmdline_arg(const char *what, const char *s, sd_bus_error *error) {
+        int r = cmdline_validate(s);
+        if (r == -E2BIG)
+                return kexecd_error_setf(error, r, "%s is %zu bytes, the kernel accepts at most %d.", what, strlen(s), KEXECD_CMDLINE_MAX);
+        if (r < 0)
+                return kexecd_error_setf(error, r, "%s contains control characters (newline, tab, ...).", what);
+        return 0;
+}
+
+static int reply_after(sd_bus_message *request, int r, sd_bus_error *error) {
+        if (r < 0)
+                return sd_bus_reply_method_error(request, error);
+        return sd_bus_reply_method_return(request, NULL);
+}
+
+static int load_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ImageRequest *req = userdata;
+        int r = image_load(m->images[req->type], &req->spec, "requested over D-Bus", &error);
+        return reply_after(request, r, &error);
+}
+
+static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        ImageRequest *req;
+        const char *kernel, *cmdline;
+        int interactive = 0, r;
+
+        req = calloc(1, sizeof(ImageRequest));
+        if (!req)
+                return -ENOMEM;
+        r = read_image_name(msg, m, &req->type, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &kernel);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &req->spec.initrds);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &cmdline);
+        if (r >= 0)
+                r = read_load_options(msg, &req->spec, &interactive, error);
+        if (r >= 0)
+                r = check_path_shape("Kernel", kernel, error);
+        for (char **i = req->spec.initrds; r >= 0 && i && *i; i++)
+                r = check_path_shape("Initrd", *i, error);
+        if (r >= 0)
+                r = validate_cmdline_arg("Command line", cmdline, error);
+        if (r >= 0 && req->spec.append)
+                r = validate_cmdline_arg("Appended command line", req->spec.append, error);
+        if (r >= 0 && (!(req->spec.kernel = strdup(kernel)) || !(req->spec.cmdline = strdup(cmdline))))
+                r = -ENOMEM;
+        if (r < 0) {
+                image_request_free(req);
+                return r;
+        }
+        return polkit_check_async(m, msg, "org.kexecd1.load", interactive, load_continue, req, image_request_free);
+}
+
+static int reload_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ImageRequest *req = userdata;
+        Image *i = m->images[req->type];
+        _cleanup_(image_spec_done) ImageSpec spec = {};
+        int r;
+
+        /* Copy: a successful load replaces i->state, spec must outlive it. */
+        if (i->has_state)
+                r = image_spec_copy(&spec, &i->state.spec);
+        else if (image_spec_is_set(&m->config.images[req->type].spec))
+                r = image_spec_copy(&spec, &m->config.images[req->type].spec);
+        else
+                return sd_bus_reply_method_errorf(request, KEXECD_ERROR_NOTHING_TO_RELOAD,
+                                                  "Nothing to reload: no %s image was loaded by kexecd and none is configured.",
+                                                  image_type_to_string(req->type));
+        if (r < 0)
+                return r;
+        r = image_load(i, &spec, "reload requested over D-Bus", &error);
+        if (r >= 0) {
+                i->reload_count++;
+                free(i->last_reload_reason);
+                i->last_reload_reason = strdup("requested");
+                image_emit_changed(i);
+        }
+        return reply_after(request, r, &error);
+}
+
+static int unload_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ImageRequest *req = userdata;
+        int r = image_unload(m->images[req->type], &error);
+        return reply_after(request, r, &error);
+}
+
+static int method_image_action(sd_bus_message *msg, Manager *m, const char *action, PolkitContinuation cont, sd_bus_error *error) {
+        ImageRequest *req = calloc(1, sizeof(ImageRequest));
+        int interactive = 0, r;
+
+        if (!req)
+                return -ENOMEM;
+        r = read_image_name(msg, m, &req->type, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "b", &interactive);
+        if (r < 0) {
+                image_request_free(req);
+                return r;
+        }
+        return polkit_check_async(m, msg, action, interactive, cont, req, image_request_free);
+}
+
+static int method_unload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_image_action(msg, userdata, "org.kexecd1.unload", unload_continue, error);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_image_action(msg, userdata, "org.kexecd1.load", reload_continue, error);
+}
+
+/* Manager properties */
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_get_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *s = NULL;
+        (void) backend_read_string(m->backend, KERNEL_OSRELEASE, &s);
+        return sd_bus_message_append(reply, "s", strempty(s));
+}
+
+static int property_get_crash_size(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        uint64_t v = 0;
+        (void) backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &v);
+        return sd_bus_message_append(reply, "t", v);
+}
+
+static int property_get_lockdown(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *s = manager_lockdown(userdata);
+        return sd_bus_message_append(reply, "s", s ?: "unsupported");
+}
+
+static int property_get_load_disabled(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "b", manager_load_disabled(userdata));
+}
+
+static int property_get_load_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "x", manager_load_limit(userdata, streq(property, "LoadLimitPanic")));
+}
+
+static int property_get_layout_generation(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", m->layout_generation);
+}
+
+static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        _cleanup_free_ char *release = NULL, *lockdown = manager_lockdown(m);
+        uint64_t crash_size = 0;
+        int r;
+
+        (void) backend_read_string(m->backend, KERNEL_OSRELEASE, &release);
+        (void) backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &crash_size);
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
+                (void) image_refresh_loaded(m->images[t]);
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+                                  "Version", "s", PACKAGE_VERSION,
+                                  "KernelRelease", "s", strempty(release),
+                                  "CrashKernelSize", "t", crash_size,
+                                  "Lockdown", "s", lockdown ?: "unsupported",
+                                  "KexecLoadDisabled", "b", manager_load_disabled(m),
+                                  "LoadLimitReboot", "x", manager_load_limit(m, false),
+                                  "LoadLimitPanic", "x", manager_load_limit(m, true),
+                                  "LayoutGeneration", "t", m->layout_generation);
+        if (r < 0)
+                return r;
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", image_type_to_string(t));
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "a{sv}");
+                if (r >= 0)
+                        r = image_append_properties(m->images[t], reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("KernelRelease", "s", property_get_kernel_release, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CrashKernelSize", "t", property_get_crash_size, 0, 0),
+        SD_BUS_PROPERTY("Lockdown", "s", property_get_lockdown, 0, 0),
+        SD_BUS_PROPERTY("KexecLoadDisabled", "b", property_get_load_disabled, 0, 0),
+        SD_BUS_PROPERTY("LoadLimitReboot", "x", property_get_load_limit, 0, 0),
+        SD_BUS_PROPERTY("LoadLimitPanic", "x", property_get_load_limit, 0, 0),
+        SD_BUS_PROPERTY("LayoutGeneration", "t", property_get_layout_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("Load",
+                                SD_BUS_ARGS("s", image, "s", kernel, "as", initrds, "s", cmdline, "a{sv}", options),
+                                SD_BUS_NO_RESULT,
+                                method_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unload",
+                                SD_BUS_ARGS("s", image, "b", interactive),
+                                SD_BUS_NO_RESULT,
+                                method_unload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload",
+                                SD_BUS_ARGS("s", image, "b", interactive),
+                                SD_BUS_NO_RESULT,
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Status",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a{sv}", status),
+                                method_status, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};

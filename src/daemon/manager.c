@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "polkit.h"
+
+int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        kexecd_config_init(&m->config);
+        m->config_dir = strdup(config_dir);
+        m->state_dir = strdup(state_dir);
+        if (!m->config_dir || !m->state_dir)
+                return -ENOMEM;
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
+                r = image_new(m, t, &m->images[t]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        m->backend = backend;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        polkit_queries_free_all(m);
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
+                image_free(m->images[t]);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        backend_free(m->backend);
+        kexecd_config_done(&m->config);
+        free(m->config_dir);
+        free(m->state_dir);
+        free(m);
+        return NULL;
+}
+
+char *manager_lockdown(Manager *m) {
+        _cleanup_free_ char *s = NULL;
+        if (backend_read_string(m->backend, KERNEL_LOCKDOWN, &s) < 0)
+                return strdup("unsupported");
+        /* "none [integrity] confidentiality": the bracketed word is active. */
+        char *open = strchr(s, '['), *close = open ? strchr(open, ']') : NULL;
+        if (!open || !close)
+                return strdup("unsupported");
+        return strndup(open + 1, (size_t) (close - open - 1));
+}
+
+bool manager_load_disabled(Manager *m) {
+        bool v = false;
+        (void) backend_read_bool(m->backend, KERNEL_KEXEC_LOAD_DISABLED, &v);
+        return v;
+}
+
+int64_t manager_load_limit(Manager *m, bool crash) {
+        _cleanup_free_ char *s = NULL;
+        if (backend_read_string(m->backend, crash ? KERNEL_KEXEC_LIMIT_PANIC : KERNEL_KEXEC_LIMIT_REBOOT, &s) < 0)
+                return -1;
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        return end == s ? -1 : (int64_t) v;
+}
+
+int manager_connect_bus(Manager *m) {
+        int r;
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = kexecd_error_map_register();
+        if (r < 0)
+                return log_error_errno(r, "Failed to register error map: %m");
+        r = sd_bus_add_object_vtable(m->bus, NULL, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE, manager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register manager object: %m");
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
+                r = image_register(m->images[t]);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to register image object: %m");
+        }
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach bus to event loop: %m");
+        /* Take the name last, so that no call arrives before the objects
+         * exist; and fail if another kexecd already owns it. */
+        r = sd_bus_request_name(m->bus, KEXECD_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire bus name " KEXECD_BUS_NAME ": %m");
+        return 0;
+}
+
+static int startup_image(Manager *m, Image *i) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(image_state_done) ImageState saved = {};
+        const char *name = image_type_to_string(i->type);
+        ImageConfig *ic = &m->config.images[i->type];
+        int r, s;
+
+        r = image_refresh_loaded(i);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot read whether a %s image is loaded: %m", name);
+
+        s = image_state_load(m->state_dir, i->type, &saved);
+        if (s < 0 && s != -ENOENT)
+                log_warning_errno(s, "Ignoring unreadable state file for the %s image: %m", name);
+
+        if (i->loaded && s >= 0) {
+                /* The kernel still holds what we loaded before a restart:
+                 * keep it, do not unload and reload. */
+                i->state = saved;
+                saved = (ImageState) {};
+                i->has_state = true;
+                log_event(LOG_INFO, KEXECD_MESSAGE_ADOPTED, name, "Adopted loaded %s image %s", name, i->state.spec.kernel);
+                return 0;
+        }
+        if (i->loaded) {
+                log_event(LOG_NOTICE, KEXECD_MESSAGE_ADOPTED, name,
+                          "The kernel has a %s image that kexecd did not load; keeping it as it is.", name);
+                return 0;
+        }
+        if (s >= 0) {
+                r = image_load(i, &saved.spec, "restoring the image loaded before", &error);
+                return r;
+        }
+        if (ic->load_on_start && image_spec_is_set(&ic->spec))
+                return image_load(i, &ic->spec, "configured in kexecd.conf", &error);
+        return 0;
+}
+
+int manager_startup(Manager *m) {
+        int r = kexecd_config_load(&m->config, m->config_dir);
+        if (r < 0)
+                log_warning_errno(r, "Configuration could not be read completely, continuing with what was read: %m");
+        for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
+                (void) startup_image(m, m->images[t]);
+        return 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "backend.h"
+#include "config.h"
+#include "image-spec.h"
+#include "state.h"
+
+#define KEXECD_BUS_NAME       "org.kexecd1"
+#define KEXECD_MANAGER_PATH   "/org/kexecd1"
+#define KEXECD_MANAGER_IFACE  "org.kexecd1.Manager"
+#define KEXECD_IMAGE_IFACE    "org.kexecd1.Image"
+#define KEXECD_IMAGE_PATH_PREFIX "/org/kexecd1/image/"
+
+typedef struct Manager Manager;
+typedef struct PolkitQuery PolkitQuery;
+
+typedef struct Image {
+        Manager *manager;
+        ImageType type;
+        char *object_path;
+
+        bool loaded;          /* as the kernel last reported it */
+        bool has_state;       /* state holds what kexecd loaded (or adopted) */
+        ImageState state;
+        char *last_error;
+
+        bool stale;
+        bool degraded;
+        uint64_t reload_count;
+        char *last_reload_reason;
+} Image;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        Backend *backend;
+        char *config_dir;
+        char *state_dir;
+        KexecdConfig config;
+        Image *images[_IMAGE_TYPE_MAX];
+        PolkitQuery *polkit_queries;
+        uint64_t layout_generation;
+};
+
+int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+int manager_connect_bus(Manager *m);
+/* Adopts what the kernel has loaded and loads what is configured. */
+int manager_startup(Manager *m);
+
+/* Kernel facts shown as Manager properties. */
+char *manager_lockdown(Manager *m);  /* "none", "integrity", ..., "unsupported" */
+bool manager_load_disabled(Manager *m);
+int64_t manager_load_limit(Manager *m, bool crash); /* -1 = unlimited/unknown */
+
+/* image.c */
+int image_new(Manager *m, ImageType type, Image **ret);
+Image *image_free(Image *i);
+int image_register(Image *i);
+void image_emit_changed(Image *i);
+int image_append_properties(Image *i, sd_bus_message *reply);
+Image *manager_image_by_name(Manager *m, const char *name);
+int image_refresh_loaded(Image *i);
+
+/* image-load.c: the operations themselves, shared by D-Bus methods, start-up
+ * and automatic reloads. `error` receives a named org.kexecd1.Error. */
+int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error);
+int image_unload(Image *i, sd_bus_error *error);
+
+/* manager-bus.c */
+extern const sd_bus_vtable manager_vtable[];
+extern const sd_bus_vtable image_vtable[];
