@@ -83,7 +83,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
         if (streq(name, "Kernel")) {
                 if (!isempty(value) && value[0] != '/') {
                         log_warning("%s: Kernel= must be an absolute path, ignoring: %s", p->path, value);
-                        return 0;
+                        return -EINVAL;
                 }
                 return set_string(&ic->spec.kernel, value);
         }
@@ -95,7 +95,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                 }
                 if (value[0] != '/') {
                         log_warning("%s: Initrd= must be an absolute path, ignoring: %s", p->path, value);
-                        return 0;
+                        return -EINVAL;
                 }
                 return initrds_push(&ic->spec.initrds, value);
         }
@@ -104,7 +104,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                 if (r < 0) {
                         log_warning("%s: invalid %s= (%s), ignoring", p->path, name,
                                     r == -E2BIG ? "too long" : "control characters");
-                        return 0;
+                        return -EINVAL;
                 }
                 return set_string(streq(name, "Cmdline") ? &ic->spec.cmdline : &ic->spec.append, value);
         }
@@ -112,7 +112,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                 r = parse_boolean(value);
                 if (r < 0) {
                         log_warning("%s: LoadOnStart= is not a boolean, ignoring: %s", p->path, value);
-                        return 0;
+                        return -EINVAL;
                 }
                 ic->load_on_start = r;
                 return 0;
@@ -121,7 +121,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                 SyscallMode m = syscall_mode_from_string(value);
                 if (m < 0) {
                         log_warning("%s: Syscall= must be auto, file or legacy, ignoring: %s", p->path, value);
-                        return 0;
+                        return -EINVAL;
                 }
                 ic->spec.syscall = m;
                 return 0;
@@ -130,7 +130,7 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                 r = cmdline_validate(value);
                 if (r < 0) {
                         log_warning("%s: invalid ExtraCmdline=, ignoring", p->path);
-                        return 0;
+                        return -EINVAL;
                 }
                 return set_string(&p->config->kdump_extra_cmdline, value);
         }
@@ -161,6 +161,8 @@ static int config_ini_handler(void *user, const char *section, const char *name,
         }
         if (r == -ENOMEM)
                 return 0; /* stops inih; reported as an error line */
+        if (r == -EINVAL)
+                c->warnings++; /* bad value, already logged */
         if (r > 0) {
                 log_warning("%s: unknown setting [%s] %s=, ignoring", p->path, section, name);
                 c->warnings++;

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "test-util.h"
+
+TEST(test_defaults_without_files) {
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_TRUE(!image_spec_is_set(&c.images[IMAGE_KEXEC].spec));
+        ASSERT_EQ(c.images[IMAGE_KDUMP].load_on_start, 1);
+        ASSERT_EQ(c.hotplug_quiet_usec, KEXECD_HOTPLUG_QUIET_USEC_DEFAULT);
+        kexecd_config_done(&c);
+}
+
+TEST(test_main_and_dropins) {
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        test_write(dir, "kexecd.conf",
+                   "# main file\n"
+                   "[Kexec]\n"
+                   "Kernel=/boot/vmlinuz\n"
+                   "Initrd=/boot/initrd.img\n"
+                   "Cmdline=root=/dev/vda1 ro\n"
+                   "LoadOnStart=no\n"
+                   "Syscall=file\n"
+                   "[Kdump]\n"
+                   "Kernel=/boot/vmlinuz-crash\n"
+                   "ExtraCmdline=irqpoll maxcpus=1\n"
+                   "[Hotplug]\n"
+                   "QuietPeriodSec=0.5\n"
+                   "MaxDelaySec=7\n");
+        /* Drop-ins apply in lexical order: 20 after 10. An empty Initrd=
+         * resets the list. */
+        test_write(dir, "kexecd.conf.d/20-second.conf", "[Kexec]\nInitrd=\nInitrd=/a\nInitrd=/b\n");
+        test_write(dir, "kexecd.conf.d/10-first.conf", "[Kexec]\nKernel=/boot/vmlinuz-new\nInitrd=/x\n");
+        test_write(dir, "kexecd.conf.d/ignored.txt", "[Kexec]\nKernel=/nope\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.kernel, "/boot/vmlinuz-new");
+        ASSERT_EQ(strv_length(c.images[IMAGE_KEXEC].spec.initrds), 2);
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.initrds[0], "/a");
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.initrds[1], "/b");
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.cmdline, "root=/dev/vda1 ro");
+        ASSERT_EQ(c.images[IMAGE_KEXEC].load_on_start, 0);
+        ASSERT_EQ(c.images[IMAGE_KEXEC].spec.syscall, SYSCALL_FILE);
+        ASSERT_STREQ(c.images[IMAGE_KDUMP].spec.kernel, "/boot/vmlinuz-crash");
+        ASSERT_STREQ(c.kdump_extra_cmdline, "irqpoll maxcpus=1");
+        ASSERT_EQ(c.hotplug_quiet_usec, 500000);
+        ASSERT_EQ(c.hotplug_max_delay_usec, 7000000);
+        ASSERT_EQ(c.warnings, 0);
+        kexecd_config_done(&c);
+}
+
+TEST(test_bad_values_are_ignored_and_counted) {
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        test_write(dir, "kexecd.conf",
+                   "[Kexec]\n"
+                   "Kernel=relative/path\n"
+                   "LoadOnStart=maybe\n"
+                   "Syscall=magic\n"
+                   "Unknown=1\n"
+                   "[Hotplug]\n"
+                   "QuietPeriodSec=-3\n"
+                   "[Nonsense]\n"
+                   "Key=value\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_TRUE(!image_spec_is_set(&c.images[IMAGE_KEXEC].spec));
+        ASSERT_EQ(c.images[IMAGE_KEXEC].load_on_start, 1);
+        ASSERT_EQ(c.images[IMAGE_KEXEC].spec.syscall, SYSCALL_AUTO);
+        ASSERT_EQ(c.hotplug_quiet_usec, KEXECD_HOTPLUG_QUIET_USEC_DEFAULT);
+        ASSERT_EQ(c.warnings, 6); /* each bad line once */
+        kexecd_config_done(&c);
+}
+
+TEST(test_parse_helpers) {
+        uint64_t u;
+        ASSERT_EQ(parse_boolean("yes"), 1);
+        ASSERT_EQ(parse_boolean("OFF"), 0);
+        ASSERT_EQ(parse_boolean("2"), -EINVAL);
+        ASSERT_EQ(parse_seconds("1.5", &u), 0);
+        ASSERT_EQ(u, 1500000);
+        ASSERT_EQ(parse_seconds("nan", &u), -EINVAL);
+        ASSERT_EQ(parse_seconds("5s", &u), -EINVAL);
+}
+
+int main(void) {
+        log_set_max_level(LOG_ERR);
+        RUN(test_defaults_without_files);
+        RUN(test_main_and_dropins);
+        RUN(test_bad_values_are_ignored_and_counted);
+        RUN(test_parse_helpers);
+        return test_finish("test-config");
+}
