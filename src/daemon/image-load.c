@@ -277,6 +277,8 @@ loaded:
                   image_type_to_string(i->type), i->state.spec.kernel, i->state.kernel_format,
                   i->state.syscall_used, i->state.load_duration_usec / 1000,
                   reason ? ": " : "", strempty(reason));
+        manager_record(m, i, "loaded", "%s (%s, %s syscall)%s%s", i->state.spec.kernel, i->state.kernel_format,
+                       i->state.syscall_used, reason ? ": " : "", strempty(reason));
         image_emit_changed(i);
         return 0;
 
@@ -288,6 +290,8 @@ fail:
         log_event(LOG_WARNING, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
                   "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
                   error && error->message ? error->message : strerror(-r));
+        manager_record(m, i, "load-failed", "%s: %s", strempty(spec->kernel),
+                       error && error->name ? i->last_error : strerror(-r));
         image_emit_changed(i);
         return r;
 }
@@ -323,6 +327,7 @@ int image_unload(Image *i, sd_bus_error *error) {
         image_set_error(i, NULL);
         log_event(LOG_INFO, KEXECD_MESSAGE_UNLOADED, image_type_to_string(i->type),
                   "Unloaded %s image", image_type_to_string(i->type));
+        manager_record(m, i, "unloaded", "requested");
         image_emit_changed(i);
         return 0;
 }

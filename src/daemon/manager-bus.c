@@ -214,6 +214,95 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return method_image_action(msg, userdata, "org.kexecd1.load", reload_continue, error);
 }
 
+/* The last-moment check before a kexec reboot (kexecd-prepare.service runs
+ * it before systemd-kexec.service): the kexec image must be loaded and
+ * describe the machine as it is now, or be reloaded synchronously. */
+int manager_prepare_kexec(Manager *m, sd_bus_error *error) {
+        Image *i = m->images[IMAGE_KEXEC];
+        _cleanup_(image_spec_done) ImageSpec spec = {};
+        const char *why;
+        int r;
+
+        (void) image_refresh_loaded(i);
+        manager_refresh_staleness(m);
+        if (i->loaded && !i->stale) {
+                manager_record(m, i, "prepare-kexec", "image loaded and fresh, nothing to do");
+                return 0;
+        }
+        why = !i->loaded ? "no kexec image is loaded" : "the loaded kexec image is stale";
+
+        if (i->has_state)
+                r = image_spec_copy(&spec, &i->state.spec);
+        else if (image_spec_is_set(&m->config.images[IMAGE_KEXEC].spec))
+                r = image_spec_copy(&spec, &m->config.images[IMAGE_KEXEC].spec);
+        else {
+                log_error("kexec reboot requested but %s and none is configured: the kexec will fail.", why);
+                manager_record(m, i, "prepare-kexec-failed", "%s and nothing to load", why);
+                return sd_bus_error_setf(error, KEXECD_ERROR_NOTHING_TO_RELOAD,
+                                         "Cannot prepare the kexec: %s and no image is known to kexecd.", why);
+        }
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *reason = NULL;
+        if (asprintf(&reason, "last-moment check: %s", why) < 0)
+                return -ENOMEM;
+        r = image_load(i, &spec, reason, error);
+        if (r < 0) {
+                log_error("Last-moment reload of the kexec image failed: %s", error->message ?: strerror(-r));
+                manager_record(m, i, "prepare-kexec-failed", "%s", error->message ?: strerror(-r));
+                return r;
+        }
+        i->reload_count++;
+        free(i->last_reload_reason);
+        i->last_reload_reason = TAKE_PTR(reason);
+        image_emit_changed(i);
+        return 0;
+}
+
+static int prepare_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = manager_prepare_kexec(m, &error);
+        if (r < 0 && !sd_bus_error_is_set(&error))
+                sd_bus_error_set_errno(&error, r);
+        return reply_after(request, r, &error);
+}
+
+static int method_prepare_kexec(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        int interactive = 0;
+        int r = sd_bus_message_read(msg, "b", &interactive);
+        if (r < 0)
+                return r;
+        return polkit_check_async(userdata, msg, "org.kexecd1.load", interactive, prepare_continue, NULL, NULL);
+}
+
+static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        uint32_t max;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &max);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(tsss)");
+        if (r < 0)
+                return r;
+        for (size_t k = history_first_of_newest(&m->history, max); k < m->history.n; k++) {
+                const HistoryEntry *e = &m->history.entries[k];
+                r = sd_bus_message_append(reply, "(tsss)", e->time_usec, e->image, e->event, e->detail);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Manager properties */
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -335,5 +424,16 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a{sv}", status),
                                 method_status, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("PrepareKexec",
+                                SD_BUS_ARGS("b", interactive),
+                                SD_BUS_NO_RESULT,
+                                method_prepare_kexec, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory",
+                                SD_BUS_ARGS("u", max),
+                                SD_BUS_RESULT("a(tsss)", entries),
+                                method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("HistoryEvent",
+                                SD_BUS_ARGS("t", time, "s", image, "s", event, "s", detail),
+                                0),
         SD_BUS_VTABLE_END
 };

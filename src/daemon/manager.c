@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -43,6 +46,7 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         backend_free(m->backend);
         kexecd_config_done(&m->config);
+        history_done(&m->history);
         free(m->config_dir);
         free(m->state_dir);
         free(m);
@@ -125,11 +129,13 @@ static int startup_image(Manager *m, Image *i) {
                 saved = (ImageState) {};
                 i->has_state = true;
                 log_event(LOG_INFO, KEXECD_MESSAGE_ADOPTED, name, "Adopted loaded %s image %s", name, i->state.spec.kernel);
+                manager_record(m, i, "adopted", "kernel still holds %s loaded by kexecd", i->state.spec.kernel);
                 return 0;
         }
         if (i->loaded) {
                 log_event(LOG_NOTICE, KEXECD_MESSAGE_ADOPTED, name,
                           "The kernel has a %s image that kexecd did not load; keeping it as it is.", name);
+                manager_record(m, i, "adopted", "image loaded by someone else, kept as it is");
                 return 0;
         }
         if (s >= 0) {
@@ -141,8 +147,40 @@ static int startup_image(Manager *m, Image *i) {
         return 0;
 }
 
+void manager_record(Manager *m, Image *i, const char *event, const char *fmt, ...) {
+        _cleanup_free_ char *detail = NULL;
+        struct timespec ts;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&detail, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t t = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+        const char *image = i ? image_type_to_string(i->type) : "";
+
+        r = history_add(&m->history, t, image, event, detail);
+        if (r < 0)
+                log_warning_errno(r, "Failed to persist history entry: %m");
+        if (m->bus) {
+                r = sd_bus_emit_signal(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE, "HistoryEvent",
+                                       "tsss", t, image, event, detail);
+                if (r < 0)
+                        log_debug("Failed to emit HistoryEvent: %s", strerror(-r));
+        }
+}
+
 int manager_startup(Manager *m) {
-        int r = kexecd_config_load(&m->config, m->config_dir);
+        int r = mkdir_parents_and_self(m->state_dir, 0755);
+        if (r < 0)
+                log_warning_errno(r, "Cannot create state directory %s: %m", m->state_dir);
+        r = history_open(&m->history, m->state_dir);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read history, starting a new one: %m");
+        r = kexecd_config_load(&m->config, m->config_dir);
         if (r < 0)
                 log_warning_errno(r, "Configuration could not be read completely, continuing with what was read: %m");
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)

@@ -3,11 +3,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "macro.h"
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "backend.h"
 #include "config.h"
+#include "history.h"
 #include "image-spec.h"
 #include "state.h"
 
@@ -46,6 +48,7 @@ struct Manager {
         Image *images[_IMAGE_TYPE_MAX];
         PolkitQuery *polkit_queries;
         uint64_t layout_generation;
+        History history;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -56,6 +59,9 @@ static inline void manager_freep(Manager **m) {
 int manager_connect_bus(Manager *m);
 /* Adopts what the kernel has loaded and loads what is configured. */
 int manager_startup(Manager *m);
+
+/* Appends to the persistent history and emits HistoryEvent(t, s, s, s). */
+void manager_record(Manager *m, Image *i, const char *event, const char *fmt, ...) _printf_(4, 5);
 
 /* Kernel facts shown as Manager properties. */
 char *manager_lockdown(Manager *m);  /* "none", "integrity", ..., "unsupported" */
@@ -75,6 +81,10 @@ int image_refresh_loaded(Image *i);
  * and automatic reloads. `error` receives a named org.kexecd1.Error. */
 int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error);
 int image_unload(Image *i, sd_bus_error *error);
+
+/* Recomputes Image.Stale from the current layout (freshness.c). */
+void manager_refresh_staleness(Manager *m);
+int manager_prepare_kexec(Manager *m, sd_bus_error *error);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
