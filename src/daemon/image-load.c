@@ -266,6 +266,8 @@ loaded:
         i->stale = false;
         i->degraded = false;
         image_set_error(i, NULL);
+        if (image_is_kdump(i))
+                image_read_crash_hotplug(i);
 
         r = image_state_save(m->state_dir, i->type, &i->state);
         if (r < 0)

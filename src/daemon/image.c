@@ -27,6 +27,7 @@ Image *image_free(Image *i) {
         if (!i)
                 return NULL;
         image_state_done(&i->state);
+        sd_event_source_unref(i->retry_source);
         free(i->object_path);
         free(i->last_error);
         free(i->last_reload_reason);

@@ -36,6 +36,10 @@ typedef struct Image {
         bool degraded;
         uint64_t reload_count;
         char *last_reload_reason;
+        bool crash_hotplug_memory; /* kernel updates the loaded crash image itself */
+        bool crash_hotplug_cpu;
+        unsigned retry_attempts;
+        sd_event_source *retry_source;
 } Image;
 
 struct Manager {
@@ -84,6 +88,7 @@ int image_unload(Image *i, sd_bus_error *error);
 
 /* Recomputes Image.Stale from the current layout (freshness.c). */
 void manager_refresh_staleness(Manager *m);
+void image_read_crash_hotplug(Image *i);
 int manager_prepare_kexec(Manager *m, sd_bus_error *error);
 
 /* manager-bus.c */
