@@ -85,7 +85,8 @@ TEST(test_kernel_refusals) {
         /* Signature enforcement. */
         test_write(root, "fake/require-signature", "");
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -EKEYREJECTED);
-        ASSERT_EQ(unlink(backend_path(b, "/fake/require-signature")), 0);
+        _cleanup_free_ char *sigfile = backend_path(b, "/fake/require-signature");
+        ASSERT_EQ(unlink(sigfile), 0);
         /* Legacy path under lockdown is refused like kexec_load(2). */
         _cleanup_free_ char *out = NULL;
         char *argv[] = { (char *) "kexec", (char *) "-l", kernel, NULL };
