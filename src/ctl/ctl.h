@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared state and helpers of kexecctl's verbs. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_SHORT,
+        JSON_PRETTY,
+} JsonMode;
+
+/* Exit codes scripts can rely on (docs/kexecctl.md). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,         /* anything not listed below */
+        EXIT_USAGE = 2,          /* bad kexecctl command line */
+        EXIT_DENIED = 3,         /* polkit said no */
+        EXIT_BAD_FILE = 4,       /* kernel/initrd path or content refused */
+        EXIT_BAD_ARGUMENT = 5,   /* command line, option or image name refused */
+        EXIT_KERNEL_REFUSED = 6, /* the kernel cannot or will not load it */
+        EXIT_UNREACHABLE = 7,    /* kexecd not reachable on the bus */
+        EXIT_NOTHING = 8,        /* nothing to reload / no image */
+        EXIT_MISMATCH = 9,       /* verification mismatch (ima) */
+};
+
+typedef struct CtlContext {
+        const char *host;
+        bool ask_password;
+        bool kdump;
+        JsonMode json;
+        bool legend;
+} CtlContext;
+
+extern CtlContext arg;
+
+int ctl_bus_open(sd_bus **ret);
+/* Prints "Failed to <action>: <message> (<name>)" and returns the exit code
+ * that fits the error. */
+int ctl_report_error(const char *action, const sd_bus_error *error, int r);
+int ctl_exit_code_for_error(const sd_bus_error *error, int r);
+const char *ctl_image_name(void);
+bool ctl_interactive(void);
+
+/* Human-friendly formatting. */
+char *format_bytes(uint64_t bytes);
+char *format_timestamp(uint64_t usec);
+char *format_timespan_relative(uint64_t usec);
+bool ctl_colors(void);
+const char *ansi_highlight(void);
+const char *ansi_red(void);
+const char *ansi_green(void);
+const char *ansi_yellow(void);
+const char *ansi_normal(void);
+
+/* Verbs: argc/argv start at the verb. */
+int verb_status(int argc, char *argv[]);
+int verb_load(int argc, char *argv[]);
+int verb_unload(int argc, char *argv[]);
+int verb_reload(int argc, char *argv[]);
+int verb_history(int argc, char *argv[]);
+int verb_monitor(int argc, char *argv[]);
+int verb_reboot(int argc, char *argv[]);
+int verb_prepare(int argc, char *argv[]);
+int verb_ima(int argc, char *argv[]);

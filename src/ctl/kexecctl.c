@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kexecctl: the command line face of kexecd (org.kexecd1). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "ctl.h"
+#include "ctl-image.h"
+#include "errors.h"
+
+CtlContext arg = { .ask_password = true, .legend = true };
+
+static void help(void) {
+        printf("Usage: kexecctl [OPTIONS...] COMMAND ...\n"
+               "\n"
+               "Query and control kexecd, the daemon that keeps the kexec image (the next kernel\n"
+               "for 'systemctl kexec') and the kdump image (the crash kernel) loaded and fresh.\n"
+               "\n"
+               "Commands:\n"
+               "  status                  Show both images and the kernel's kexec settings\n"
+               "                          (the default command; needs no privileges)\n"
+               "  load KERNEL             Load KERNEL as the kexec image, or with --kdump as\n"
+               "                          the crash kernel; kexecd remembers it and keeps it\n"
+               "                          loaded across hotplug and daemon restarts\n"
+               "  unload                  Unload the kexec image (--kdump: the crash kernel)\n"
+               "  reload                  Load the remembered image again\n"
+               "  prepare-kexec           Last-moment check before a kexec reboot: reload the\n"
+               "                          kexec image if it is missing or stale\n"
+               "  reboot                  Reboot into the kexec image (starts kexec.target,\n"
+               "                          like 'systemctl kexec')\n"
+               "  history [N]             Show the last N (default all) loads, reloads,\n"
+               "                          discards and failures, with reasons\n"
+               "  monitor                 Print kexecd events as they happen, until Ctrl-C\n"
+               "  ima status|verify|export FORMAT|replay FILE...\n"
+               "                          IMA measurement log chain across kexec reboots\n"
+               "                          ('kexecctl ima --help' for details)\n"
+               "\n"
+               "Options:\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "  -k --kdump              Act on the kdump (crash kernel) image\n"
+               "     --initrd=FILE        Initrd for load; repeat to concatenate several\n"
+               "     --append=STRING      Command line for load (with --reuse-cmdline: text\n"
+               "                          appended to the running kernel's command line)\n"
+               "     --reuse-cmdline      Reuse the running kernel's command line (the default\n"
+               "                          when --append is not given): BOOT_IMAGE= is dropped;\n"
+               "                          for kdump also crashkernel=, and the kdump extras\n"
+               "                          (irqpoll nr_cpus=1 reset_devices) are added\n"
+               "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
+               "                          auto uses kexec_file_load(2) and falls back to\n"
+               "                          kexec-tools only when the kernel cannot use it\n"
+               "     --json=MODE          Output JSON: short or pretty (status, history, monitor)\n"
+               "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
+               "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
+               "                          is asked for only when stdin is a terminal\n"
+               "\n"
+               "Exit status:\n"
+               "  0  success                       5  command line, option or image name refused\n"
+               "  1  other failure                 6  the kernel cannot or will not load it\n"
+               "  2  wrong kexecctl usage          7  kexecd not reachable\n"
+               "  3  not authorized (polkit)       8  nothing to reload\n"
+               "  4  kernel/initrd file refused    9  IMA verification mismatch\n"
+               "\n"
+               "Examples:\n"
+               "  kexecctl load /boot/vmlinuz --initrd /boot/initrd.img\n"
+               "  kexecctl load --kdump /boot/vmlinuz --reuse-cmdline --append 'console=ttyS0'\n"
+               "  kexecctl --json=pretty status\n"
+               "  kexecctl reboot\n"
+               "\n"
+               "See kexecctl(1), docs/kexecctl.md and docs/dbus-api.md.\n");
+}
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+} Verb;
+
+static const Verb verbs[] = {
+        { "status",        verb_status },
+        { "load",          verb_load },
+        { "unload",        verb_unload },
+        { "reload",        verb_reload },
+        { "prepare-kexec", verb_prepare },
+        { "reboot",        verb_reboot },
+        { "history",       verb_history },
+        { "monitor",       verb_monitor },
+};
+
+static int push_initrd(const char *path) {
+        char **t = realloc(load_arg.initrds, sizeof(char *) * (load_arg.n_initrds + 1));
+        if (!t)
+                return -ENOMEM;
+        load_arg.initrds = t;
+        load_arg.initrds[load_arg.n_initrds++] = (char *) path;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK };
+        static const struct option options[] = {
+                { "help",            no_argument,       NULL, 'h' },
+                { "version",         no_argument,       NULL, ARG_VERSION },
+                { "kdump",           no_argument,       NULL, 'k' },
+                { "initrd",          required_argument, NULL, ARG_INITRD },
+                { "append",          required_argument, NULL, ARG_APPEND },
+                { "reuse-cmdline",   no_argument,       NULL, ARG_REUSE },
+                { "syscall",         required_argument, NULL, ARG_SYSCALL },
+                { "json",            required_argument, NULL, ARG_JSON },
+                { "host",            required_argument, NULL, 'H' },
+                { "no-ask-password", no_argument,       NULL, ARG_NO_ASK },
+                {}
+        };
+        int c;
+
+        /* "ima" has its own options: stop at it and hand the rest over. */
+        for (int i = 1; i < argc; i++)
+                if (streq(argv[i], "ima")) {
+                        argc = i + 1;
+                        break;
+                }
+
+        while ((c = getopt_long(argc, argv, "hkH:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("kexecctl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case 'k':
+                        arg.kdump = true;
+                        break;
+                case ARG_INITRD:
+                        if (push_initrd(optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case ARG_APPEND:
+                        load_arg.append = optarg;
+                        break;
+                case ARG_REUSE:
+                        load_arg.reuse = true;
+                        break;
+                case ARG_SYSCALL:
+                        if (!streq(optarg, "auto") && !streq(optarg, "file") && !streq(optarg, "legacy")) {
+                                fprintf(stderr, "--syscall= must be auto, file or legacy, not '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        load_arg.syscall = optarg;
+                        break;
+                case ARG_JSON:
+                        if (streq(optarg, "short"))
+                                arg.json = JSON_SHORT;
+                        else if (streq(optarg, "pretty"))
+                                arg.json = JSON_PRETTY;
+                        else if (streq(optarg, "off"))
+                                arg.json = JSON_OFF;
+                        else {
+                                fprintf(stderr, "--json= must be short, pretty or off, not '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'H':
+                        arg.host = optarg;
+                        break;
+                case ARG_NO_ASK:
+                        arg.ask_password = false;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        (void) kexecd_error_map_register();
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_OK;
+
+        /* getopt permuted the non-option arguments to the end. */
+        int n = argc - optind;
+        char **rest = argv + optind;
+        if (n == 0) {
+                static char *status_argv[] = { (char *) "status", NULL };
+                return verb_status(1, status_argv);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(rest[0], verbs[i].name)) {
+                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {
+                                fprintf(stderr, "--initrd, --append, --reuse-cmdline and --syscall only apply to load.\n");
+                                return EXIT_USAGE;
+                        }
+                        return verbs[i].run(n, rest);
+                }
+        fprintf(stderr, "Unknown command '%s'. See 'kexecctl --help'.\n", rest[0]);
+        return EXIT_USAGE;
+}
