@@ -1,0 +1,95 @@
+# Helpers for scenario scripts, sourced in every guest (busybox ash, dash or
+# bash: keep to POSIX sh). Reports go to the console, where the host runner
+# reads them across every kernel of the scenario:
+#   @@STAGE name        a stage (one kernel's part of the scenario) starts
+#   @@INFO text         shown by the runner, not judged
+#   @@PASS scenario     the scenario succeeded (the runner stops QEMU)
+#   @@FAIL scenario why the scenario failed  (the runner stops QEMU)
+# Requests to the host (hotplug, QMP) travel on the second serial port.
+
+VM_CONSOLE=/dev/console
+VM_CONTROL=/dev/ttyS1
+# The kernel and the small (busybox) initramfs that the scenario loads for
+# the next kernel or the crash kernel.
+VM_KERNEL=/vm/vmlinuz
+VM_INITRD=/vm/initrd-small.img
+# Console arguments every next kernel needs for the runner to follow it.
+VM_CONSOLE_ARGS="console=ttyS0,115200 panic=-1"
+
+vm_say() {
+    # One write per line, so kernel messages do not split a report.
+    printf '%s\n' "$*" >"$VM_CONSOLE"
+}
+
+vm_info() {
+    vm_say "@@INFO $*"
+}
+
+vm_pass() {
+    vm_say "@@PASS $VM_SCENARIO"
+    exit 0
+}
+
+vm_fail() {
+    vm_say "@@FAIL $VM_SCENARIO $*"
+    exit 1
+}
+
+# The value of KEY=... on the running kernel's command line, empty if absent.
+vm_cmdline_value() {
+    tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1
+}
+
+# vm_expect WHAT COMMAND...: run COMMAND; fail the scenario unless it exits 0.
+vm_expect() {
+    what=$1; shift
+    if ! out=$("$@" 2>&1); then
+        vm_info "$out"
+        vm_fail "$what (command: $*)"
+    fi
+}
+
+# vm_expect_status WHAT STATUS COMMAND...: fail unless COMMAND exits STATUS.
+vm_expect_status() {
+    what=$1; want=$2; shift 2
+    out=$("$@" 2>&1)
+    got=$?
+    [ "$got" -eq "$want" ] || { vm_info "$out"; vm_fail "$what: exit status $got, wanted $want (command: $*)"; }
+}
+
+# vm_expect_eq WHAT ACTUAL EXPECTED
+vm_expect_eq() {
+    [ "$2" = "$3" ] || vm_fail "$1: got '$2', wanted '$3'"
+}
+
+# vm_expect_contains WHAT HAYSTACK NEEDLE
+vm_expect_contains() {
+    case $2 in
+        *"$3"*) ;;
+        *) vm_info "$2"; vm_fail "$1: '$3' not found" ;;
+    esac
+}
+
+# vm_host REQUEST...: ask the host runner to act (see tests/vm/run for the
+# requests: ping, mem-add, mem-del, cpu-add, cpu-del, qmp). Prints the reply
+# text; returns 1 when the host answered ERR.
+vm_host() {
+    stty -F "$VM_CONTROL" raw -echo 2>/dev/null
+    printf '%s\n' "$*" >"$VM_CONTROL"
+    IFS= read -r reply <"$VM_CONTROL" || return 1
+    case $reply in
+        "OK"*) printf '%s\n' "${reply#OK}" | sed 's/^ //'; return 0 ;;
+        *) printf '%s\n' "$reply"; return 1 ;;
+    esac
+}
+
+# vm_wait_for SECONDS COMMAND...: poll COMMAND every half second.
+vm_wait_for() {
+    tries=$(($1 * 2)); shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.5
+        tries=$((tries - 1))
+    done
+    return 1
+}
