@@ -20,6 +20,8 @@ stage_first() {
     vm_expect_contains "status JSON of the kexec image" "$json" '"Loaded":true'
     vm_expect_contains "status JSON of the kexec image" "$json" '"Syscall":"file"'
 
+    wants=$(systemctl show -P Wants kexec.target)
+    vm_expect_contains "kexec.target pulls in the last-moment check" "$wants" kexecd-prepare.service
     vm_info "systemctl kexec"
     systemctl kexec || vm_fail "systemctl kexec failed"
     # systemd stops this unit on the way down; a stuck shutdown is a timeout.
