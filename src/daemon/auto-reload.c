@@ -119,34 +119,3 @@ bool image_check_discarded(Image *i) {
         return true;
 }
 
-void manager_apply_layout_change(Manager *m, bool memory_changed, bool cpu_changed, const char *detail) {
-        for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
-                Image *i = m->images[t];
-                _cleanup_free_ char *reason = NULL;
-
-                if (image_check_discarded(i)) {
-                        if (asprintf(&reason, "kernel discarded the image (%s)", detail) >= 0)
-                                (void) image_auto_reload(i, reason);
-                        continue;
-                }
-                if (!i->loaded || !i->has_state)
-                        continue;
-
-                bool affected = memory_changed || (t == IMAGE_KDUMP && cpu_changed);
-                if (!affected)
-                        continue;
-                if (t == IMAGE_KDUMP && manager_kernel_updates_crash_header(m, memory_changed, cpu_changed)) {
-                        manager_record(m, i, "hotplug", "%s; the kernel updates the crash header itself (crash_hotplug=1)", detail);
-                        continue;
-                }
-                i->stale = true;
-                log_event(LOG_INFO, KEXECD_MESSAGE_STALE, image_type_to_string(i->type), "The %s image is stale: %s",
-                          image_type_to_string(i->type), detail);
-                image_emit_changed(i);
-                if (asprintf(&reason, "%s changed: %s",
-                             memory_changed && cpu_changed ? "memory and CPU layout" : memory_changed ? "memory layout" : "CPU layout",
-                             detail) < 0)
-                        continue;
-                (void) image_auto_reload(i, reason);
-        }
-}

@@ -7,8 +7,6 @@
 
 int image_auto_reload(Image *i, const char *reason);
 bool image_check_discarded(Image *i);
-/* Applies the staleness rules to both images after a (coalesced) change. */
-void manager_apply_layout_change(Manager *m, bool memory_changed, bool cpu_changed, const char *detail);
 /* True when crash_hotplug says the kernel keeps the loaded crash image's
  * ELF header current for this kind of change (freshness.c). */
 bool manager_kernel_updates_crash_header(Manager *m, bool memory_changed, bool cpu_changed);

@@ -202,6 +202,18 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 goto fail;
         }
 
+        /* The image will describe the layout as it is now. */
+        {
+                LayoutSnapshot layout;
+                if (layout_snapshot_read(m->backend, &layout) >= 0) {
+                        if (m->layout_known && layout_diff(&m->layout, &layout) != LAYOUT_UNCHANGED)
+                                m->layout_generation++;
+                        m->layout = layout;
+                        m->layout_known = true;
+                        (void) layout_fingerprint_format(&layout, &st.layout_fingerprint);
+                }
+        }
+
         if (spec->syscall != SYSCALL_LEGACY) {
                 unsigned long flags = (image_is_kdump(i) ? KEXEC_FILE_ON_CRASH : 0) |
                                       (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0);
@@ -248,6 +260,7 @@ loaded:
         r = image_spec_copy(&st.spec, spec);
         if (r < 0)
                 goto fail_oom;
+        /* st.layout_fingerprint was filled before the syscall. */
         st.effective_cmdline = TAKE_PTR(cmdline);
         st.kernel_sha256 = TAKE_PTR(sha);
         st.kernel_format = strdup(kernel_probe_format(kimg));

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "auto-reload.h"
 #include "polkit.h"
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir) {
@@ -40,6 +41,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         polkit_queries_free_all(m);
+        hotplug_monitor_free(m->hotplug);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 image_free(m->images[t]);
         sd_bus_flush_close_unref(m->bus);
@@ -183,7 +185,12 @@ int manager_startup(Manager *m) {
         r = kexecd_config_load(&m->config, m->config_dir);
         if (r < 0)
                 log_warning_errno(r, "Configuration could not be read completely, continuing with what was read: %m");
+        /* The layout first: loads at start-up record the fingerprint. */
+        (void) manager_start_hotplug(m);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 (void) startup_image(m, m->images[t]);
+        /* An adopted image may predate a hotplug that happened while kexecd
+         * was not running. */
+        manager_check_images(m, "checked at start-up");
         return 0;
 }

@@ -10,6 +10,8 @@
 #include "backend.h"
 #include "config.h"
 #include "history.h"
+#include "layout.h"
+#include "monitor.h"
 #include "image-spec.h"
 #include "state.h"
 
@@ -51,7 +53,10 @@ struct Manager {
         KexecdConfig config;
         Image *images[_IMAGE_TYPE_MAX];
         PolkitQuery *polkit_queries;
-        uint64_t layout_generation;
+        uint64_t layout_generation;   /* bumped whenever the layout fingerprint changes */
+        LayoutSnapshot layout;        /* as of the last check */
+        bool layout_known;
+        HotplugMonitor *hotplug;
         History history;
 };
 
@@ -86,8 +91,12 @@ int image_refresh_loaded(Image *i);
 int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error);
 int image_unload(Image *i, sd_bus_error *error);
 
-/* Recomputes Image.Stale from the current layout (freshness.c). */
+/* Re-reads the layout, bumps the generation if it changed, and recomputes
+ * Image.Stale from each image's load-time fingerprint (freshness.c). */
 void manager_refresh_staleness(Manager *m);
+int manager_start_hotplug(Manager *m);
+/* Staleness and discard checks followed by reloads where needed. */
+void manager_check_images(Manager *m, const char *why);
 void image_read_crash_hotplug(Image *i);
 int manager_prepare_kexec(Manager *m, sd_bus_error *error);
 
