@@ -74,16 +74,21 @@ vm_expect_contains() {
 # requests: ping, mem-add, mem-del, cpu-add, cpu-del, qmp). Prints the reply
 # text; returns 1 when the host answered ERR.
 vm_host() {
-    stty -F "$VM_CONTROL" raw -echo 2>/dev/null
-    printf '%s\n' "$*" >"$VM_CONTROL"
-    IFS= read -r reply <"$VM_CONTROL" || return 1
+    # One open file for request and reply: bytes that reach a serial port
+    # nobody holds open are dropped.
+    {
+        stty raw -echo <&9 2>/dev/null
+        printf '%s\n' "$*" >&9
+        IFS= read -r reply <&9
+    } 9<>"$VM_CONTROL" || return 1
     case $reply in
         "OK"*) printf '%s\n' "${reply#OK}" | sed 's/^ //'; return 0 ;;
         *) printf '%s\n' "$reply"; return 1 ;;
     esac
 }
 
-# vm_wait_for SECONDS COMMAND...: poll COMMAND every half second.
+# vm_wait_for SECONDS COMMAND...: poll COMMAND every half second (a function
+# when the condition must be recomputed: arguments are expanded only once).
 vm_wait_for() {
     tries=$(($1 * 2)); shift
     while [ "$tries" -gt 0 ]; do
