@@ -120,6 +120,9 @@ class KexecdTestCase(unittest.TestCase):
     def root_options(self):
         return {}
 
+    def daemon_env(self):
+        return None  # inherit
+
     def tearDown(self):
         self.stop_daemon(expect_running=True)
 
@@ -127,7 +130,7 @@ class KexecdTestCase(unittest.TestCase):
         with open(os.path.join(self.dir, "kexecd.log"), "ab") as log:
             self.daemon = subprocess.Popen([KEXECD, "--fake-root=" + self.root, "--config-dir=" + self.etc,
                                             "--state-dir=" + self.state, "--log-level=debug"],
-                                           stdout=log, stderr=subprocess.STDOUT)
+                                           stdout=log, stderr=subprocess.STDOUT, env=self.daemon_env())
         self.wait_for_name("org.kexecd1")
         self.manager = dbus.Interface(self.bus.get_object("org.kexecd1", "/org/kexecd1"), "org.kexecd1.Manager")
 
