@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Replays IMA records into PCR values per bank (libgcrypt), the way the
+ * kernel extends them:
+ *   per-bank mode (kernels >= 5.8): PCR_B = H_B(PCR_B ‖ H_B(hashed bytes)),
+ *   padded mode (4.10-5.7): every bank extended with the SHA-1 digest
+ *     zero-padded to the bank size;
+ *   violations (all-zero digest) extend 0xFF over the bank size (padded:
+ *     0xFF × 20 then zeros). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ima-log.h"
+
+typedef enum ImaBank {
+        IMA_BANK_SHA1,
+        IMA_BANK_SHA256,
+        IMA_BANK_SHA384,
+        IMA_BANK_SHA512,
+        IMA_BANK_SM3,
+        _IMA_BANK_MAX,
+} ImaBank;
+
+typedef enum ImaReplayMode {
+        IMA_REPLAY_PER_BANK,
+        IMA_REPLAY_PADDED,
+} ImaReplayMode;
+
+typedef struct ImaPcrs {
+        uint8_t value[_IMA_BANK_MAX][IMA_PCR_MAX][IMA_DIGEST_MAX];
+        uint32_t valid[_IMA_BANK_MAX]; /* bit i: value[b][i] is known (read or extended) */
+} ImaPcrs;
+
+const char *ima_bank_name(ImaBank b);
+int ima_bank_from_name(const char *name);
+size_t ima_bank_size(ImaBank b);
+
+/* All-zero PCRs for the given banks (bitmask of 1 << ImaBank) and every index. */
+void ima_pcrs_init_zero(ImaPcrs *p, unsigned banks);
+
+int ima_replay_record(ImaPcrs *p, unsigned banks, const ImaRecord *r, ImaReplayMode mode);
+int ima_replay(ImaPcrs *p, unsigned banks, const ImaLog *log, size_t from, size_t to, ImaReplayMode mode);
+
+/* Checks each record's logged template digest against the hash of its
+ * data (SHA-1 for the classic list, the bank's hash for per-bank lists).
+ * Returns the number of mismatches; *first_bad is the first index. */
+size_t ima_check_template_digests(const ImaLog *log, size_t *first_bad);
+
+/* Replays `log` from `start` and looks for the longest prefix after which
+ * every (bank, index) that `tpm` knows and `indexes` selects equals the
+ * replayed value. Returns true if one exists; *ret_prefix = records used. */
+bool ima_replay_match(const ImaPcrs *start, unsigned banks, const ImaLog *log, ImaReplayMode mode,
+                      const ImaPcrs *tpm, uint32_t indexes, size_t *ret_prefix, ImaPcrs *ret_state);
+
+/* Indexes the log uses (bitmask). */
+uint32_t ima_log_pcr_indexes(const ImaLog *log);
+
+void ima_hex(const uint8_t *d, size_t n, char *out /* 2n+1 */);
+int ima_unhex(const char *s, uint8_t *out, size_t n);
