@@ -12,6 +12,8 @@
 #include "errors.h"
 
 CtlContext arg = { .ask_password = true, .legend = true };
+static char **ima_tail = NULL;
+static int ima_tail_n = 0;
 
 static void help(void) {
         printf("Usage: kexecctl [OPTIONS...] COMMAND ...\n"
@@ -87,6 +89,7 @@ static const Verb verbs[] = {
         { "reboot",        verb_reboot },
         { "history",       verb_history },
         { "monitor",       verb_monitor },
+        { "ima",           verb_ima },
 };
 
 static int push_initrd(const char *path) {
@@ -118,6 +121,8 @@ static int parse_argv(int argc, char *argv[]) {
         /* "ima" has its own options: stop at it and hand the rest over. */
         for (int i = 1; i < argc; i++)
                 if (streq(argv[i], "ima")) {
+                        ima_tail = argv + i;
+                        ima_tail_n = argc - i;
                         argc = i + 1;
                         break;
                 }
@@ -189,6 +194,8 @@ int main(int argc, char *argv[]) {
                 static char *status_argv[] = { (char *) "status", NULL };
                 return verb_status(1, status_argv);
         }
+        if (ima_tail && streq(rest[0], "ima"))
+                return verb_ima(ima_tail_n, ima_tail);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(rest[0], verbs[i].name)) {
                         if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {

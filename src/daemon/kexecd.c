@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,14 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* Stopping at shutdown is the last chance to save this boot's IMA list
+ * before a kexec that did not go through PrepareKexec. */
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        manager_ima_snapshot(m, "daemon stopping");
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
 static const char *default_state_dir(void) {
         /* systemd's StateDirectory=kexecd sets this. */
         const char *e = getenv("STATE_DIRECTORY");
@@ -131,8 +140,8 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
-        (void) sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
-        (void) sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
 
         r = manager_connect_bus(m);
         if (r < 0)

@@ -223,6 +223,9 @@ int manager_prepare_kexec(Manager *m, sd_bus_error *error) {
         const char *why;
         int r;
 
+        /* As late as possible before the jump: the next kernel starts a new
+         * list (or carries an incomplete one). */
+        manager_ima_snapshot(m, "before kexec");
         (void) image_refresh_loaded(i);
         manager_refresh_staleness(m);
         if (i->loaded && !i->stale) {
@@ -348,6 +351,16 @@ static int property_get_layout_generation(sd_bus *bus, const char *path, const c
         return sd_bus_message_append(reply, "t", m->layout_generation);
 }
 
+static int property_get_ima(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        if (streq(property, "ImaStatus"))
+                return sd_bus_message_append(reply, "s", m->ima.status[0] ? m->ima.status : "unknown");
+        if (streq(property, "ImaBootsInChain"))
+                return sd_bus_message_append(reply, "u", m->ima.boots_in_chain);
+        return sd_bus_message_append(reply, "t", m->ima.measurements);
+}
+
 static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -375,6 +388,12 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                   "LoadLimitReboot", "x", manager_load_limit(m, false),
                                   "LoadLimitPanic", "x", manager_load_limit(m, true),
                                   "LayoutGeneration", "t", m->layout_generation);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
+                                  "ImaStatus", "s", m->ima.status[0] ? m->ima.status : "unknown",
+                                  "ImaBootsInChain", "u", m->ima.boots_in_chain,
+                                  "ImaMeasurements", "t", m->ima.measurements);
         if (r < 0)
                 return r;
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
@@ -408,6 +427,9 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LoadLimitReboot", "x", property_get_load_limit, 0, 0),
         SD_BUS_PROPERTY("LoadLimitPanic", "x", property_get_load_limit, 0, 0),
         SD_BUS_PROPERTY("LayoutGeneration", "t", property_get_layout_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ImaStatus", "s", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ImaBootsInChain", "u", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ImaMeasurements", "t", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", image, "s", kernel, "as", initrds, "s", cmdline, "a{sv}", options),
                                 SD_BUS_NO_RESULT,
@@ -432,6 +454,14 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("u", max),
                                 SD_BUS_RESULT("a(tsss)", entries),
                                 method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("VerifyIma",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a{sv}", result),
+                                method_verify_ima, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ExportImaLog",
+                                SD_BUS_ARGS("s", format),
+                                SD_BUS_RESULT("h", log),
+                                method_export_ima, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("HistoryEvent",
                                 SD_BUS_ARGS("t", time, "s", image, "s", event, "s", detail),
                                 0),

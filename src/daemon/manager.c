@@ -192,5 +192,8 @@ int manager_startup(Manager *m) {
         /* An adopted image may predate a hotplug that happened while kexecd
          * was not running. */
         manager_check_images(m, "checked at start-up");
+        /* Verify before saving this boot's list, then save it. */
+        manager_ima_verify(m);
+        manager_ima_snapshot(m, "start-up");
         return 0;
 }

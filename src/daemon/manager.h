@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "config.h"
 #include "history.h"
+#include "ima-chain.h"
 #include "layout.h"
 #include "monitor.h"
 #include "image-spec.h"
@@ -58,6 +59,7 @@ struct Manager {
         bool layout_known;
         HotplugMonitor *hotplug;
         History history;
+        ImaVerification ima;          /* last verification */
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -99,6 +101,13 @@ int manager_start_hotplug(Manager *m);
 void manager_check_images(Manager *m, const char *why);
 void image_read_crash_hotplug(Image *i);
 int manager_prepare_kexec(Manager *m, sd_bus_error *error);
+
+/* manager-ima.c */
+void manager_ima_snapshot(Manager *m, const char *why);
+void manager_ima_verify(Manager *m);
+int manager_append_ima(Manager *m, sd_bus_message *reply);
+int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];

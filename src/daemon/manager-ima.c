@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The IMA chain from the daemon's side: verify at start-up and on demand,
+ * snapshot the current list as late as possible before a kexec (from
+ * PrepareKexec and when kexecd is stopped at shutdown), export. The work
+ * itself is in src/ima/. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "ima-chain.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "polkit.h"
+
+void manager_ima_snapshot(Manager *m, const char *why) {
+        ImaSnapshotResult res;
+        int r = ima_snapshot(m->backend, m->state_dir, &res);
+        if (r == -ENOENT)
+                return; /* IMA not enabled: nothing to keep */
+        if (r < 0) {
+                log_warning_errno(r, "Failed to save the IMA measurement list (%s): %m", why);
+                manager_record(m, NULL, "ima-snapshot-failed", "%s: %s", why, strerror(-r));
+                return;
+        }
+        log_debug("Saved IMA list (%s): %" PRIu64 " records, %" PRIu64 " new bytes.", why, res.records, res.new_bytes);
+        if (res.new_bytes > 0)
+                manager_record(m, NULL, "ima-snapshot", "%s: %" PRIu64 " records saved", why, res.records);
+}
+
+void manager_ima_verify(Manager *m) {
+        int r = ima_verify(m->backend, m->state_dir, &m->ima);
+        if (r < 0) {
+                snprintf(m->ima.status, sizeof(m->ima.status), "unknown");
+                snprintf(m->ima.detail, sizeof(m->ima.detail), "verification failed: %s", strerror(-r));
+        }
+        int level = streq(m->ima.status, "verified") || streq(m->ima.status, "disabled") || streq(m->ima.status, "no-tpm")
+                    ? LOG_INFO : LOG_WARNING;
+        log_event(level, KEXECD_MESSAGE_IMA, NULL, "IMA measurement chain: %s (%s)", m->ima.status, m->ima.detail);
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
+                                                      "ImaStatus", "ImaBootsInChain", "ImaMeasurements", NULL);
+}
+
+int manager_append_ima(Manager *m, sd_bus_message *reply) {
+        const ImaVerification *v = &m->ima;
+        return sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+                                     "Status", "s", v->status,
+                                     "Method", "s", v->method,
+                                     "BootsInChain", "u", v->boots_in_chain,
+                                     "Measurements", "t", v->measurements,
+                                     "CarriedOver", "b", v->carried_over,
+                                     "BootAggregate", "s", v->boot_aggregate > 0 ? "ok" : v->boot_aggregate == 0 ? "mismatch" : "unchecked",
+                                     "GapBoot", "s", v->gap_boot,
+                                     "GapAfterRecord", "t", v->gap_after_record,
+                                     "Detail", "s", v->detail);
+}
+
+int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        manager_ima_verify(m);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = manager_append_ima(m, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void free_string(void *p) {
+        free(p);
+}
+
+static int export_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        const char *format = userdata;
+        _cleanup_close_ int fd = -EBADF;
+        int r = ima_export(m->backend, m->state_dir, format, &fd);
+        if (r == -ENOENT)
+                return sd_bus_reply_method_errorf(request, KEXECD_ERROR_MALFORMED_IMA_LOG,
+                                                  "IMA is not enabled: there is no measurement list to export.");
+        if (r == -EBADMSG)
+                return sd_bus_reply_method_errorf(request, KEXECD_ERROR_MALFORMED_IMA_LOG,
+                                                  "The current measurement list is malformed.");
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(request, "h", fd);
+}
+
+int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        const char *format;
+        int r = sd_bus_message_read(msg, "s", &format);
+        if (r < 0)
+                return r;
+        if (!streq(format, "binary") && !streq(format, "ascii"))
+                return kexecd_error_setf(error, -EDOM, "Export format must be 'binary' or 'ascii', not '%s'.", format);
+        char *copy = strdup(format);
+        if (!copy)
+                return -ENOMEM;
+        return polkit_check_async(userdata, msg, "org.kexecd1.export-ima", false, export_continue, copy, free_string);
+}
