@@ -68,6 +68,16 @@ static int fail(ImaParseError *err, size_t offset, const char *fmt, ...) {
         return -EBADMSG;
 }
 
+/* Template names come from the list: escape them before printing. */
+static const char *printable(const char *s, char *buf, size_t size) {
+        size_t n = 0;
+        for (; *s && n + 5 < size; s++)
+                n += (size_t) snprintf(buf + n, size - n, (unsigned char) *s >= 0x20 && (unsigned char) *s < 0x7f ? "%c" : "\\x%02x",
+                                       (unsigned char) *s);
+        buf[n] = 0;
+        return buf;
+}
+
 static uint32_t get_u32(const uint8_t *p, ImaByteOrder o) {
         if (o == IMA_ORDER_BIG)
                 return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
@@ -104,7 +114,7 @@ static int parse_fields(const uint8_t *data, size_t len, ImaByteOrder o, size_t 
                 n++;
         }
         if (n != expected_fields)
-                return fail(err, base, "template %s has %zu fields, expected %zu", r->template_name, n, expected_fields);
+                return fail(err, base, "template data has %zu fields, expected %zu", n, expected_fields);
         return 0;
 }
 
@@ -183,7 +193,9 @@ int ima_log_parse(const uint8_t *buf, size_t size, size_t digest_len, ImaByteOrd
                 } else {
                         size_t fields;
                         if (template_field_count(rec.template_name, &fields) < 0) {
-                                r = fail(err, rec.offset, "unknown template or field in '%s'", rec.template_name);
+                                char safe[128];
+                                r = fail(err, rec.offset, "unknown template or field in '%s'",
+                                         printable(rec.template_name, safe, sizeof(safe)));
                                 goto fail;
                         }
                         if (!need(&c, 4)) {
