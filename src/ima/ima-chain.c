@@ -327,9 +327,15 @@ finish:
         return r;
 }
 
-/* Which template digest algorithm a boot_aggregate record carries. */
+/* n-ng names carry their NUL, n names do not. */
+static bool record_is_boot_aggregate(const ImaRecord *r) {
+        return (r->event_name_len == 14 || (r->event_name_len == 15 && r->event_name[14] == 0)) &&
+               memcmp(r->event_name, "boot_aggregate", 14) == 0;
+}
+
+/* Checks a boot_aggregate record against PCRs 0-7 / 0-9 of the TPM. */
 static int check_boot_aggregate(const ImaRecord *r, const ImaPcrs *tpm) {
-        if (r->event_name_len < 14 || memcmp(r->event_name, "boot_aggregate", 14) != 0)
+        if (!record_is_boot_aggregate(r))
                 return -1;
         /* d-ng: "<algo>:\0<digest>", preceded by its u32 length. */
         if (r->ima_template || r->data_len < 4)
@@ -454,7 +460,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
         if (try_match(&zero, banks, &log, 0, &tpm, &mode, &prefix, &end)) {
                 size_t aggregates = 0;
                 for (size_t i = 0; i < log.n; i++)
-                        if (log.records[i].event_name_len == 14 && !memcmp(log.records[i].event_name, "boot_aggregate", 14))
+                        if (record_is_boot_aggregate(&log.records[i]))
                                 aggregates++;
                 snprintf(v->status, sizeof(v->status), "verified");
                 snprintf(v->method, sizeof(v->method), "current-list");

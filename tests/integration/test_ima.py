@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The IMA chain across simulated kexec reboots: the fake kernel root has a
+measurement list in securityfs and TPM PCRs in sysfs; a "kexec" is a new
+boot id, a list that starts again, and PCRs that keep accumulating."""
+import os
+import subprocess
+import sys
+
+from fixture import ERR, KexecdTestCase, main
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ima"))
+import imagen as g  # noqa: E402
+
+LIST = "sys/kernel/security/ima/binary_runtime_measurements"
+
+
+class ImaChainTest(KexecdTestCase):
+    def setUp(self):
+        self.tpm09 = g.fake_tpm_pcrs()
+        self.pcr_state = None  # PCR 10.. as the TPM holds them
+        self.all_records = []
+        self.boot("boot-1", g.sample_boot(self.tpm09, 20, salt="1"))
+        super().setUp()
+        self.allow("org.kexecd1.load", "org.kexecd1.unload", "org.kexecd1.export-ima")
+
+    def write_root(self, rel, data):
+        path = os.path.join(self.root if hasattr(self, "root") else self.pending_root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+
+    def root_options(self):
+        return {}
+
+    def start_daemon(self):
+        self.apply()
+        super().start_daemon()
+
+    def boot(self, boot_id, records, carry=False):
+        """A (kexec) boot: new boot id; the list starts again unless carried."""
+        self.boot_id = boot_id
+        self.current = (self.current if carry else []) + records
+        self.all_records += records
+        self.pcr_state = g.replay(self.all_records)
+
+    def measure(self, records, extend=True):
+        self.current += records
+        if extend:
+            self.all_records += records
+            self.pcr_state = g.replay(self.all_records)
+
+    def apply(self):
+        self.write_root(LIST, g.encode(self.current))
+        self.write_root("proc/sys/kernel/random/boot_id", self.boot_id + "\n")
+        for bank in ("sha1", "sha256"):
+            for i in range(24):
+                value = self.tpm09[bank][i] if i < 10 else self.pcr_state[bank].get(i, b"\0" * g.BANKS[bank])
+                self.write_root("sys/class/tpm/tpm0/pcr-%s/%d" % (bank, i), value.hex().upper() + "\n")
+
+    def verify(self):
+        self.apply()
+        return self.manager.VerifyIma()
+
+    def test_cold_boot_verifies_and_is_saved(self):
+        v = self.verify()
+        self.assertEqual(v["Status"], "verified", v["Detail"])
+        self.assertEqual(v["Method"], "current-list")
+        self.assertEqual(v["BootAggregate"], "ok")
+        self.assertEqual(v["Measurements"], 21)
+        st = self.manager.Status()
+        self.assertEqual(st["ImaStatus"], "verified")
+        saved = os.listdir(os.path.join(self.state, "ima"))
+        self.assertEqual(len(saved), 1)
+        self.assertTrue(saved[0].endswith("-boot-1"))
+
+    def test_log_running_ahead_of_pcr_is_fine(self):
+        self.measure([g.ima_ng("/late", b"late")], extend=False)
+        self.assertEqual(self.verify()["Status"], "verified")
+
+    def test_chain_across_kexec(self):
+        # Measurements after start-up, then the last-moment snapshot.
+        self.load("kexec")
+        self.measure([g.ima_ng("/usr/bin/after-start", b"x")])
+        self.apply()
+        # The last-moment check saves the list; the daemon then dies
+        # without its shutdown hook, so only PrepareKexec can have saved it.
+        self.manager.PrepareKexec(False)
+        self.daemon.kill()
+        self.daemon.wait()
+        self.daemon = None
+        # kexec: new boot, new list, PCR 10 keeps the first boot's extends.
+        self.boot("boot-2", g.sample_boot(self.tpm09, 15, salt="2"))
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "verified", v["Detail"])
+        self.assertEqual(v["Method"], "chain")
+        self.assertEqual(v["BootsInChain"], 2)
+        self.assertEqual(v["Measurements"], 22 + 16)
+        self.stop_daemon()
+        self.start_daemon()
+        self.assertEqual(self.manager.Status()["ImaBootsInChain"], 2)
+        # A third boot, and identical lists across boots (same files run).
+        self.stop_daemon()
+        self.boot("boot-3", g.sample_boot(self.tpm09, 15, salt="2"))
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual((v["Status"], v["BootsInChain"]), ("verified", 3), v["Detail"])
+
+    def test_unsaved_measurements_are_a_gap(self):
+        self.stop_daemon()  # boot-1 saved with 21 records
+        # Measured after the last snapshot, then kexec without saving.
+        self.measure([g.ima_ng("/usr/bin/unsaved", b"u")])
+        self.boot("boot-2", g.sample_boot(self.tpm09, 5, salt="2"))
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "gap", v["Detail"])
+        self.assertEqual(v["GapBoot"], "boot-1")
+        self.assertEqual(v["GapAfterRecord"], 21)
+        self.assertIn("boot-1", v["Detail"])
+        p = self.kexecctl("ima", "verify", check=9)
+        self.assertIn("gap", p.stdout)
+
+    def test_deliberately_dropped_saved_record_is_a_gap(self):
+        self.stop_daemon()
+        boot_dir = [d for d in os.listdir(os.path.join(self.state, "ima"))][0]
+        log = os.path.join(self.state, "ima", boot_dir, "log.bin")
+        data = open(log, "rb").read()
+        # Drop the last saved record and fix up the recorded length.
+        last = len(self.current[-1].encode())
+        open(log, "wb").write(data[:-last])
+        meta_path = os.path.join(self.state, "ima", boot_dir, "meta.json")
+        import json
+        meta = json.load(open(meta_path))
+        meta["bytes"] -= last
+        json.dump(meta, open(meta_path, "w"))
+        self.boot("boot-2", g.sample_boot(self.tpm09, 5, salt="2"))
+        self.start_daemon()
+        self.assertEqual(self.manager.VerifyIma()["Status"], "gap")
+
+    def test_carried_over_list_is_not_counted_twice(self):
+        self.stop_daemon()
+        # A kernel with CONFIG_IMA_KEXEC hands the list over; no new extends
+        # for the carried records.
+        self.boot("boot-2", g.sample_boot(self.tpm09, 4, salt="2"), carry=True)
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "verified", v["Detail"])
+        self.assertEqual(v["Method"], "current-list")
+        self.assertTrue(v["CarriedOver"])
+        self.assertEqual(v["Measurements"], 21 + 5)
+
+    def test_no_tpm_and_disabled(self):
+        import shutil
+        shutil.rmtree(os.path.join(self.root, "sys/class/tpm"))
+        self.assertEqual(self.manager.VerifyIma()["Status"], "no-tpm")
+        os.unlink(os.path.join(self.root, LIST))
+        self.assertEqual(self.manager.VerifyIma()["Status"], "disabled")
+
+    def test_malformed_current_list(self):
+        self.write_root(LIST, g.encode(self.current)[:-3])
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "malformed")
+        self.assertIn("byte", v["Detail"])
+        self.assertIsNone(self.daemon.poll())
+
+    def test_export(self):
+        self.stop_daemon()
+        self.boot("boot-2", g.sample_boot(self.tpm09, 3, salt="2"))
+        self.start_daemon()
+        p = subprocess.run([os.environ.get("KEXECCTL"), "ima", "export", "binary"], capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, g.encode(self.all_records))
+        # The export replays (offline) to the TPM's PCR 10.
+        path = os.path.join(self.dir, "chain.bin")
+        open(path, "wb").write(p.stdout)
+        self.kexecctl("ima", "replay", path, "--pcr=sha256:10=" + self.pcr_state["sha256"][10].hex(), check=0)
+        p = self.kexecctl("ima", "export", "ascii", check=0)
+        lines = p.stdout.splitlines()
+        self.assertEqual(len(lines), len(self.all_records))
+        self.assertTrue(lines[0].startswith("10 ") and lines[0].endswith("boot_aggregate"))
+        self.kexecctl("ima", "export", "yaml", check=2)
+        self.polkit.SetAllowed([])
+        self.kexecctl("ima", "export", "binary", check=3)
+        self.assertDBusError(ERR + "InvalidOption", self.manager.ExportImaLog, "xml")
+
+
+if __name__ == "__main__":
+    main()
