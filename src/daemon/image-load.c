@@ -16,7 +16,7 @@
 #include "cmdline.h"
 #include "errors.h"
 #include "input-file.h"
-#include "kernel-probe.h"
+#include "kernel-image.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -53,12 +53,15 @@ static int check_kernel_allows(Image *i, sd_bus_error *error) {
         return 0;
 }
 
-static int build_cmdline(Image *i, const ImageSpec *spec, char **ret, sd_bus_error *error) {
+static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, char **ret, sd_bus_error *error) {
         Manager *m = i->manager;
         _cleanup_free_ char *running = NULL, *out = NULL;
         int r;
 
-        if (isempty(spec->cmdline)) {
+        if (isempty(spec->cmdline) && !isempty(embedded)) {
+                r = isempty(spec->append) ? ((out = strdup(embedded)) ? 0 : -ENOMEM)
+                                          : (asprintf(&out, "%s %s", embedded, spec->append) < 0 ? -ENOMEM : 0);
+        } else if (isempty(spec->cmdline)) {
                 r = backend_read_string(m->backend, KERNEL_CMDLINE, &running);
                 if (r < 0)
                         return kexecd_error_setf(error, -EIO, "Cannot read the running kernel's command line: %s", strerror(-r));
@@ -138,8 +141,8 @@ static int legacy_allowed(Image *i, char **ret_reason) {
         return 0;
 }
 
-static int load_legacy(Image *i, const ImageSpec *spec, int initrd_fd, const char *cmdline, char **ret_output) {
-        _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL;
+static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdline, char **ret_output) {
+        _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL, *kernel_arg = NULL;
         char *argv[8];
         size_t n = 0;
 
@@ -157,10 +160,17 @@ static int load_legacy(Image *i, const ImageSpec *spec, int initrd_fd, const cha
                         return -ENOMEM;
                 argv[n++] = initrd_arg;
         }
-        argv[n++] = spec->kernel;
+        /* Likewise the kernel: the checked (or unpacked) bytes, not the path. */
+        if (fcntl(kernel_fd, F_SETFD, 0) < 0)
+                return -errno;
+        if (asprintf(&kernel_arg, "/proc/self/fd/%d", kernel_fd) < 0)
+                return -ENOMEM;
+        argv[n++] = kernel_arg;
         argv[n] = NULL;
         int r = backend_legacy_load(i->manager->backend, argv, ret_output);
-        (void) fcntl(initrd_fd, F_SETFD, FD_CLOEXEC);
+        if (initrd_fd >= 0)
+                (void) fcntl(initrd_fd, F_SETFD, FD_CLOEXEC);
+        (void) fcntl(kernel_fd, F_SETFD, FD_CLOEXEC);
         return r;
 }
 
@@ -168,7 +178,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
         Manager *m = i->manager;
         _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
-        _cleanup_(kernel_probe_freep) KernelProbe *kimg = NULL;
+        _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
         _cleanup_(image_state_done) ImageState st = {};
         const char *syscall_used = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
@@ -188,12 +198,24 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 r = kexecd_error_setf(error, r, "%s", message ?: "Cannot open initrd");
                 goto fail;
         }
-        r = kernel_probe_open(kernel_fd, &kimg, &message);
+        free(message);
+        message = NULL;
+        r = kernel_image_open(kernel_fd, 0, &kimg, &message);
         if (r < 0) {
-                r = kexecd_error_setf(error, r, "%s: %s", spec->kernel, message ?: "not a kernel image");
+                r = kexecd_error_setf(error, r == -ENOMEM ? r : r == -EFBIG || r == -EUCLEAN ? r : -ENOEXEC,
+                                      "%s: %s", spec->kernel, message ?: "not a kernel image");
                 goto fail;
         }
-        r = build_cmdline(i, spec, &cmdline, error);
+        /* A unified kernel image brings its own initrd and command line;
+         * the caller's win when given. */
+        if (initrd_fd < 0 && kimg->initrd_fd >= 0) {
+                initrd_fd = fcntl(kimg->initrd_fd, F_DUPFD_CLOEXEC, 3);
+                if (initrd_fd < 0) {
+                        r = kexecd_error_setf(error, -EIO, "Cannot use the UKI's initrd: %m");
+                        goto fail;
+                }
+        }
+        r = build_cmdline(i, spec, kimg->cmdline, &cmdline, error);
         if (r < 0)
                 goto fail;
         r = fd_sha256_hex(kernel_fd, &sha);
@@ -218,7 +240,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 unsigned long flags = (image_is_kdump(i) ? KEXEC_FILE_ON_CRASH : 0) |
                                       (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0);
                 syscall_used = "file";
-                r = backend_file_load(m->backend, kernel_probe_fd(kimg), initrd_fd, cmdline, flags);
+                r = backend_file_load(m->backend, kimg->fd, initrd_fd, cmdline, flags);
                 if (r < 0 && spec->syscall == SYSCALL_AUTO && should_fall_back_to_legacy(r)) {
                         if (asprintf(&legacy_reason, "kexec_file_load failed with %s", strerrorname_np(-r) ?: "error") < 0)
                                 legacy_reason = NULL;
@@ -244,7 +266,7 @@ legacy:
                 }
         }
         syscall_used = "legacy";
-        r = load_legacy(i, spec, initrd_fd, cmdline, &loader_output);
+        r = load_legacy(i, kimg->fd, initrd_fd, cmdline, &loader_output);
         if (r < 0) {
                 r = kernel_error(i, r, "legacy", loader_output, error);
                 goto fail;
@@ -263,7 +285,7 @@ loaded:
         /* st.layout_fingerprint was filled before the syscall. */
         st.effective_cmdline = TAKE_PTR(cmdline);
         st.kernel_sha256 = TAKE_PTR(sha);
-        st.kernel_format = strdup(kernel_probe_format(kimg));
+        st.kernel_format = strdup(kimg->format);
         st.syscall_used = strdup(syscall_used);
         st.syscall_reason = streq(syscall_used, "legacy") ? TAKE_PTR(legacy_reason) : NULL;
         st.loaded_at_usec = now_usec(CLOCK_REALTIME);
