@@ -16,6 +16,8 @@
 #include "cmdline.h"
 #include "errors.h"
 #include "input-file.h"
+#include "crash-regions.h"
+#include "devicetree.h"
 #include "kernel-image.h"
 #include "log.h"
 #include "macro.h"
@@ -141,16 +143,46 @@ static int legacy_allowed(Image *i, char **ret_reason) {
         return 0;
 }
 
+/* On device-tree machines kexec-tools gets a DTB whose /chosen is prepared
+ * for the next kernel (devicetree.c). -ENOENT when the machine has no DT. */
+static int prepare_dtb(Image *i, const char *cmdline, int *ret_fd, char **ret_message) {
+        _cleanup_free_ char *blob = NULL;
+        size_t size;
+        int r = backend_read_full(i->manager->backend, "/sys/firmware/fdt", &blob, &size);
+        if (r < 0)
+                return r;
+        return dt_prepare_for_kexec(blob, size, cmdline, 0, 0, ret_fd, ret_message);
+}
+
 static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdline, char **ret_output) {
-        _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL, *kernel_arg = NULL;
-        char *argv[8];
+        _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL, *kernel_arg = NULL, *mem_arg = NULL, *dtb_arg = NULL, *dtb_msg = NULL;
+        _cleanup_close_ int dtb_fd = -EBADF;
+        uint64_t mem_max = 0;
+        char *argv[10];
         size_t n = 0;
+        int q;
 
         if (asprintf(&cmd, "--command-line=%s", cmdline) < 0)
                 return -ENOMEM;
         argv[n++] = (char *) "kexec";
         argv[n++] = (char *) (image_is_kdump(i) ? "-p" : "-l");
         argv[n++] = cmd;
+        /* kexec-tools picks segment addresses itself from /proc/iomem: keep
+         * them out of removable (Movable) memory, or a later hot-remove
+         * leaves the image pointing at RAM that is gone (background.md §6). */
+        if (!image_is_kdump(i) && legacy_mem_max(i->manager->backend, &mem_max) >= 0 && mem_max > 0) {
+                if (asprintf(&mem_arg, "--mem-max=0x%llx", (unsigned long long) mem_max) < 0)
+                        return -ENOMEM;
+                argv[n++] = mem_arg;
+        }
+        q = prepare_dtb(i, cmdline, &dtb_fd, &dtb_msg);
+        if (q == -ENOTUNIQ)
+                log_warning("Not passing a device tree to kexec-tools: %s", strempty(dtb_msg));
+        else if (q >= 0) {
+                if (fcntl(dtb_fd, F_SETFD, 0) < 0 || asprintf(&dtb_arg, "--dtb=/proc/self/fd/%d", dtb_fd) < 0)
+                        return -ENOMEM;
+                argv[n++] = dtb_arg;
+        }
         if (initrd_fd >= 0) {
                 /* kexec-tools takes one initrd path: hand it the exact bytes
                  * we checked (the fd is inherited across exec). */

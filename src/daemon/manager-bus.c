@@ -390,6 +390,31 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                   "LayoutGeneration", "t", m->layout_generation);
         if (r < 0)
                 return r;
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "CrashKernelRegions");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "a(stt)");
+        if (r >= 0)
+                r = manager_append_crash_regions(m, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "DeviceTree");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "a{sv}");
+        if (r >= 0)
+                r = manager_append_devicetree(m, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
                                   "ImaStatus", "s", m->ima.status[0] ? m->ima.status : "unknown",
                                   "ImaBootsInChain", "u", m->ima.boots_in_chain,
@@ -427,6 +452,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LoadLimitReboot", "x", property_get_load_limit, 0, 0),
         SD_BUS_PROPERTY("LoadLimitPanic", "x", property_get_load_limit, 0, 0),
         SD_BUS_PROPERTY("LayoutGeneration", "t", property_get_layout_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CrashKernelRegions", "a(stt)", property_get_crash_regions, 0, 0),
+        SD_BUS_PROPERTY("DeviceTree", "a{sv}", property_get_devicetree, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ImaStatus", "s", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaBootsInChain", "u", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaMeasurements", "t", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

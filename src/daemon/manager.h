@@ -109,6 +109,14 @@ int manager_append_ima(Manager *m, sd_bus_message *reply);
 int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
+/* manager-platform.c */
+int manager_append_crash_regions(Manager *m, sd_bus_message *reply);
+int manager_append_devicetree(Manager *m, sd_bus_message *reply);
+int property_get_crash_regions(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error);
+int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
 extern const sd_bus_vtable image_vtable[];

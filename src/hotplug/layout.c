@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iomem.h"
 #include "layout.h"
 #include "macro.h"
 
@@ -31,22 +32,15 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v) {
 }
 
 int iomem_for_each_system_ram(const char *text, void (*cb)(uint64_t, uint64_t, void *), void *userdata) {
-        for (const char *line = text; line && *line;) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t) (eol - line) : strlen(line);
-                /* Top level only: nested resources are indented. */
-                if (len > 0 && !isspace((unsigned char) line[0])) {
-                        char buf[256];
-                        unsigned long long start, end;
-                        int name_at = 0;
-                        snprintf(buf, sizeof(buf), "%.*s", (int) (len < sizeof(buf) ? len : sizeof(buf) - 1), line);
-                        if (sscanf(buf, "%llx-%llx : %n", &start, &end, &name_at) < 2 || name_at == 0 || end < start)
-                                return -EBADMSG;
-                        if (streq(buf + name_at, "System RAM"))
-                                cb(start, end, userdata);
-                }
-                line = eol ? eol + 1 : NULL;
-        }
+        IomemRegion *regions;
+        size_t n;
+        int r = iomem_parse(text, &regions, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (regions[i].depth == 0 && streq(regions[i].name, "System RAM"))
+                        cb(regions[i].start, regions[i].end, userdata);
+        iomem_regions_free(regions, n);
         return 0;
 }
 

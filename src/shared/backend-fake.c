@@ -13,6 +13,7 @@
  *   fake/<image>.initrd_size  bytes of the initrd fd, or "none"
  *   fake/<image>.syscall      "file" or "legacy"
  *   fake/<image>.loads        number of successful loads since the root was made
+ *   fake/<image>.legacy_argv  the legacy loader's arguments, one a line
  *   fake/fail-next-load       (optional, written by tests) an errno number:
  *                             the next load fails with it, then the file is removed
  *   fake/require-signature    (optional) kernels without "KEXECD-SIGNED" in the
@@ -231,6 +232,17 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                 initrd_size = st.st_size;
         }
         int r = fake_load_common(b, crash, "legacy", kfd, initrd_size, cmdline);
+        if (r >= 0) {
+                _cleanup_free_ char *all = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&all, &len);
+                if (!f)
+                        return -ENOMEM;
+                for (size_t i = 1; argv[i]; i++)
+                        fprintf(f, "%s\n", argv[i]);
+                fclose(f);
+                r = fake_write(b, crash ? "/fake/kdump.legacy_argv" : "/fake/kexec.legacy_argv", all);
+        }
         if (r < 0) {
                 if (ret_output && asprintf(ret_output, "kexec_load failed: %s", strerror(-r)) < 0)
                         *ret_output = NULL;

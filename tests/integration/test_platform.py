@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Platform facts in Status and what the legacy loader is given: crash
+kernel regions (incl. a low one), the device tree report, boot-memory bounds
+and a prepared DTB for kexec-tools."""
+import os
+import sys
+
+from fixture import KexecdTestCase, main
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fdt  # noqa: E402
+
+IOMEM = """00001000-0009ffff : System RAM
+  00090000-0009ffff : Crash kernel (low)
+00100000-bfffffff : System RAM
+  a0000000-bfffffff : Crash kernel
+100000000-17fffffff : System RAM
+"""
+
+
+class PlatformTest(KexecdTestCase):
+    def setUp(self):
+        super().setUp()
+        self.allow()
+
+    def put(self, rel, data):
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+
+    def test_crash_regions(self):
+        self.put("proc/iomem", IOMEM)
+        regions = [(str(n), int(s), int(e)) for n, s, e in self.manager.Status()["CrashKernelRegions"]]
+        self.assertEqual(regions, [("Crash kernel (low)", 0x90000, 0x9ffff), ("Crash kernel", 0xa0000000, 0xbfffffff)])
+        p = self.kexecctl("status", check=0)
+        self.assertIn("Crash kernel (low): 0x90000-0x9ffff (64.0K)", p.stdout)
+
+    def test_device_tree_report(self):
+        self.assertEqual(dict(self.manager.Status()["DeviceTree"]), {})  # x86: no flattened DT
+        self.put("sys/firmware/fdt", fdt.build({
+            "": {"#address-cells": 2, "#size-cells": 2},
+            "memory@40000000": {"device_type": "memory", "reg": fdt.reg((0x40000000, 0x80000000))},
+            "chosen": {"bootargs": "console=ttyAMA0", "linux,elfcorehdr": fdt.reg((0x50000000, 0x1000)),
+                       "linux,usable-memory-range": fdt.reg((0x60000000, 0x10000000)),
+                       "linux,booted-from-kexec": b""},
+        }))
+        dt = self.manager.Status()["DeviceTree"]
+        self.assertTrue(dt["KdumpKernel"])
+        self.assertTrue(dt["BootedFromKexec"])
+        self.assertFalse(dt["RngSeed"])
+        self.assertEqual([(int(a), int(b)) for a, b in dt["BootMemory"]], [(0x40000000, 0x80000000)])
+        self.assertEqual([(int(a), int(b)) for a, b in dt["UsableMemory"]], [(0x60000000, 0x10000000)])
+        self.put("sys/firmware/fdt", b"\xd0\x0d\xfe\xed" + b"\0" * 60)
+        self.assertIn("malformed", self.manager.Status()["DeviceTree"]["Error"])
+        self.assertIsNone(self.daemon.poll())
+
+    def test_legacy_loader_arguments(self):
+        self.put("sys/devices/system/memory/block_size_bytes", "8000000\n")
+        self.put("sys/devices/system/memory/memory0/valid_zones", "DMA32\n")
+        self.put("sys/devices/system/memory/memory40/state", "online\n")
+        self.put("sys/devices/system/memory/memory40/valid_zones", "Movable\n")
+        self.put("sys/firmware/fdt", fdt.build({"": {"#address-cells": 2, "#size-cells": 2},
+                                                "chosen": {"bootargs": "old"}}))
+        self.load("kexec", initrds=[self.initrd], cmdline="marker=legacy",
+                  options={"syscall": "legacy"})
+        argv = open(os.path.join(self.root, "fake/kexec.legacy_argv")).read().splitlines()
+        self.assertEqual(argv[0], "-l")
+        self.assertIn("--command-line=marker=legacy", argv)
+        self.assertIn("--mem-max=0x13fffffff", argv)  # below the Movable block at 40 * 128 MiB
+        self.assertTrue(any(a.startswith("--dtb=/proc/self/fd/") for a in argv), argv)
+        self.assertTrue(any(a.startswith("--initrd=/proc/self/fd/") for a in argv), argv)
+        self.assertTrue(argv[-1].startswith("/proc/self/fd/"), "the checked kernel fd, not the path")
+        self.assertEqual(self.image_props("kexec")["Syscall"], "legacy")
+
+
+if __name__ == "__main__":
+    main()
