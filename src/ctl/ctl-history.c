@@ -128,8 +128,16 @@ int verb_reboot(int argc, char *argv[]) {
         r = ctl_bus_open(&bus);
         if (r < 0)
                 return -r;
-        /* What `systemctl kexec` does: kexec.target pulls in
-         * kexecd-prepare.service, which reloads a stale image first. */
+        /* Check (and reload) now as well: systemd refuses a kexec when
+         * nothing is loaded, so a discarded image must be back before
+         * kexec.target is queued. kexecd-prepare.service checks again while
+         * the system goes down. */
+        r = sd_bus_call_method(bus, "org.kexecd1", "/org/kexecd1", "org.kexecd1.Manager", "PrepareKexec", &error, NULL,
+                               "b", ctl_interactive());
+        if (r < 0)
+                return ctl_report_error("prepare the kexec", &error, r);
+        sd_bus_error_free(&error);
+        /* What `systemctl kexec` does. */
         r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                "org.freedesktop.systemd1.Manager", "StartUnit", &error, NULL,
                                "ss", "kexec.target", "replace-irreversibly");

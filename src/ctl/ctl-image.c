@@ -119,10 +119,78 @@ int verb_reload(int argc, char *argv[]) {
         return call_simple("Reload", action);
 }
 
+static uint64_t image_reload_count(const char *image) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        char path[64];
+        uint64_t v = 0;
+        if (ctl_bus_open(&bus) < 0)
+                return 0;
+        snprintf(path, sizeof(path), "/org/kexecd1/image/%s", image);
+        (void) sd_bus_get_property_trivial(bus, "org.kexecd1", path, "org.kexecd1.Image", "ReloadCount", &error, 't', &v);
+        return v;
+}
+
+static char *image_string_property(const char *image, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        char path[64], *v = NULL;
+        if (ctl_bus_open(&bus) < 0)
+                return NULL;
+        snprintf(path, sizeof(path), "/org/kexecd1/image/%s", image);
+        (void) sd_bus_get_property_string(bus, "org.kexecd1", path, "org.kexecd1.Image", name, &error, &v);
+        return v;
+}
+
+/* Whether systemd has a job for kexec.target queued: the shutdown
+ * transaction of `systemctl kexec` / `kexecctl reboot`. */
+static int kexec_queued(void) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *unit, *type, *state, *job_path, *unit_path;
+        uint32_t id;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "ListJobs", &error, &reply, "");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(usssoo)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(usssoo)", &id, &unit, &type, &state, &job_path, &unit_path)) > 0)
+                if (streq(unit, "kexec.target"))
+                        return 1;
+        return r < 0 ? r : 0;
+}
+
 int verb_prepare(int argc, char *argv[]) {
+        int r;
         if (argc > 1) {
-                fprintf(stderr, "prepare-kexec takes no arguments.\n");
+                fprintf(stderr, "Usage: kexecctl prepare-kexec [--if-kexec-queued]\n");
                 return EXIT_USAGE;
         }
-        return call_simple("PrepareKexec", "prepare the kexec");
+        if (arg.if_kexec_queued) {
+                r = kexec_queued();
+                if (r < 0) {
+                        fprintf(stderr, "Cannot ask systemd for queued jobs: %s\n", strerror(-r));
+                        return EXIT_FAILED;
+                }
+                if (r == 0)
+                        return EXIT_OK; /* an ordinary reboot or poweroff */
+        }
+        uint64_t before = image_reload_count("kexec");
+        r = call_simple("PrepareKexec", "prepare the kexec");
+        if (r != EXIT_OK)
+                return r;
+        if (image_reload_count("kexec") > before) {
+                _cleanup_free_ char *reason = image_string_property("kexec", "LastReloadReason");
+                printf("kexecd: reloaded the kexec image (%s).\n", strempty(reason));
+        }
+        printf("kexecd: the kexec image is loaded and matches the machine's current layout.\n");
+        return r;
 }

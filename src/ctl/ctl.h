@@ -35,6 +35,7 @@ typedef struct CtlContext {
         bool kdump;
         JsonMode json;
         bool legend;
+        bool if_kexec_queued;
 } CtlContext;
 
 extern CtlContext arg;

@@ -29,8 +29,10 @@ static void help(void) {
                "                          loaded across hotplug and daemon restarts\n"
                "  unload                  Unload the kexec image (--kdump: the crash kernel)\n"
                "  reload                  Load the remembered image again\n"
-               "  prepare-kexec           Last-moment check before a kexec reboot: reload the\n"
-               "                          kexec image if it is missing or stale\n"
+               "  prepare-kexec [--if-kexec-queued]\n"
+               "                          Last-moment check before a kexec reboot: reload the\n"
+               "                          kexec image if it is missing or stale (with the\n"
+               "                          option: only when systemd has kexec.target queued)\n"
                "  reboot                  Reboot into the kexec image (starts kexec.target,\n"
                "                          like 'systemctl kexec')\n"
                "  history [N]             Show the last N (default all) loads, reloads,\n"
@@ -102,7 +104,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -114,6 +116,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "json",            required_argument, NULL, ARG_JSON },
                 { "host",            required_argument, NULL, 'H' },
                 { "no-ask-password", no_argument,       NULL, ARG_NO_ASK },
+                { "if-kexec-queued", no_argument,       NULL, ARG_IF_QUEUED },
                 {}
         };
         int c;
@@ -172,6 +175,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_NO_ASK:
                         arg.ask_password = false;
+                        break;
+                case ARG_IF_QUEUED:
+                        arg.if_kexec_queued = true;
                         break;
                 default:
                         return -EINVAL;

@@ -1,13 +1,12 @@
-# `kexecctl reboot` starts kexec.target, which must run kexecd's last-moment
-# check (kexecd-prepare.service: `kexecctl prepare-kexec`) before the jump;
-# the jump must then boot kexecd's image. The check runs while the system
-# goes down, where the guest cannot report any more, so the runner watches
-# the console for systemd's line that the unit finished. The line belongs
-# to today's unit design (a oneshot in kexec.target whose ExecStart is the
-# check); a different design needs its own evidence here (docs/vm-bench.md).
+# `kexecctl reboot` starts kexec.target; while the system goes down,
+# kexecd-prepare.service is stopped and its ExecStop runs kexecd's
+# last-moment check (`kexecctl prepare-kexec --if-kexec-queued`) before dbus,
+# polkit and kexecd stop; the jump must then boot kexecd's image. The guest
+# cannot report during shutdown, so the runner watches the console for the
+# check's own verdict line (StandardOutput=journal+console).
 # vm-guest: full
 # vm-append: systemd.status_unit_format=name
-# vm-console: Finished kexecd-prepare\.service
+# vm-console: kexecd: the kexec image is loaded and matches
 # vm-timeout: 480
 
 MARKER=vm.marker=kexec-prepare-2b9d
