@@ -1,9 +1,11 @@
-# The hazard that started it all: with the legacy syscall, kexec-tools picks
-# segment addresses from /proc/iomem and may place them in a hot-added DIMM;
-# after that DIMM is removed, `kexec -e` hangs (plain `kexec -l` does,
-# reproduced). kexecd bounds the legacy loader below removable (Movable)
-# memory, so the same sequence must boot the second kernel. No reload may
-# rescue it here: the quiet period is longer than the scenario.
+# The hazard that started it all: an image loaded with the legacy syscall
+# while a hot-added DIMM is online carries that DIMM in its memory map (and
+# kexec-tools may place segments in it); after the DIMM is removed, plain
+# `kexec -l` + `kexec -e` hangs (reproduced). kexecd keeps the legacy
+# loader's segments below Movable memory (--mem-max), but the memory map in
+# the image is still stale: an earlier version of this scenario, which held
+# reloads off, hung the same way. kexecd sees the removal, reloads the image
+# for the new layout, and the second kernel must come up.
 # vm-guest: full
 # vm-memory: 1G,slots=4,maxmem=4G
 # vm-timeout: 600
@@ -23,8 +25,11 @@ online_blocks() {
     done
 }
 
+reloads() { kexecctl --json=short history | grep -c '"image":"kexec","event":"reloaded"' || true; }
+reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
+
 stage_first() {
-    kexecd_conf "[Hotplug]" "QuietPeriodSec=3600" "MaxDelaySec=3600"
+    kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
     before=$(blocks)
     vm_expect "host: mem-add" vm_host mem-add dimm1 2G
     vm_wait_for 30 blocks_are $((before + 16)) || vm_fail "memory blocks: $(blocks)"
@@ -33,10 +38,15 @@ stage_first() {
         --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
     vm_expect_contains "legacy syscall used" "$json" '"Syscall":"legacy"'
+    reloads_before=$(reloads)
     vm_expect "host: mem-del (DIMM removed)" vm_host mem-del dimm1
     vm_expect_eq "memory blocks after removal" "$(blocks)" "$before"
+    vm_wait_for 60 reloaded_since "$reloads_before" || vm_fail "kexecd did not reload after the removal: $(kexecctl history 2>&1)"
+    json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
+    vm_expect_contains "still the legacy syscall" "$json" '"Syscall":"legacy"'
+    vm_expect_contains "fresh" "$json" '"Stale":false'
     vm_expect_eq "kexec_loaded" "$(cat /sys/kernel/kexec_loaded)" 1
-    vm_info "kexec -e into the image loaded before the removal"
+    vm_info "kexec -e into the image kexecd reloaded after the removal"
     sync
     kexec -e
     vm_fail "kexec -e returned"
