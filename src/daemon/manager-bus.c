@@ -361,6 +361,23 @@ static int property_get_ima(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", m->ima.measurements);
 }
 
+/* One {sv} entry whose value an appender writes. */
+static int append_entry(Manager *m, sd_bus_message *reply, const char *key, const char *signature,
+                        int (*append)(Manager *m, sd_bus_message *reply)) {
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', signature);
+        if (r >= 0)
+                r = append(m, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -390,29 +407,9 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                   "LayoutGeneration", "t", m->layout_generation);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'e', "sv");
+        r = append_entry(m, reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "s", "CrashKernelRegions");
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "a(stt)");
-        if (r >= 0)
-                r = manager_append_crash_regions(m, reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", "DeviceTree");
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "a{sv}");
-        if (r >= 0)
-                r = manager_append_devicetree(m, reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = append_entry(m, reply, "DeviceTree", "a{sv}", manager_append_devicetree);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
