@@ -98,3 +98,34 @@ vm_wait_for() {
     done
     return 1
 }
+
+# --- helpers of the kexecd hotplug scenarios ---
+
+# vm_kexecd_conf LINE...: write kexecd.conf where either install prefix
+# reads it (/etc for -Dprefix=/usr, /usr/local/etc for the default prefix).
+vm_kexecd_conf() {
+    for d in /etc/kexecd /usr/local/etc/kexecd; do
+        mkdir -p "$d" && printf '%s\n' "$@" >"$d/kexecd.conf"
+    done
+}
+
+vm_memory_blocks() {
+    ls -d /sys/devices/system/memory/memory[0-9]* | wc -l
+}
+
+# For vm_wait_for, which re-runs its command: count when called.
+vm_memory_blocks_are() {
+    [ "$(vm_memory_blocks)" -eq "$1" ]
+}
+
+# Hot-added blocks arrive offline on Debian's kernel: online them movable.
+vm_online_new_memory() {
+    grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null | while read -r f; do
+        echo online_movable >"$f" || return 1
+    done
+}
+
+# vm_reloads IMAGE: automatic reloads of IMAGE in kexecd's history.
+vm_reloads() {
+    kexecctl --json=short history | grep -c "\"image\":\"$1\",\"event\":\"reloaded\"" || true
+}

@@ -7,16 +7,10 @@
 # vm-append: crashkernel=256M
 # vm-timeout: 600
 
-kexecd_conf() {
-    for d in /etc/kexecd /usr/local/etc/kexecd; do
-        mkdir -p "$d" && printf '%s\n' "$@" >"$d/kexecd.conf"
-    done
-}
-reloads() { kexecctl --json=short history | grep -c "\"image\":\"$1\",\"event\":\"reloaded\"" || true; }
-kdump_reloads_are() { [ "$(reloads kdump)" -eq "$1" ]; }
+kdump_reloads_are() { [ "$(vm_reloads kdump)" -eq "$1" ]; }
 
 stage_first() {
-    kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
+    vm_kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
     vm_expect "load kexec" kexecctl --no-ask-password load "$VM_KERNEL" --initrd "$VM_INITRD" \
         --append "$VM_CONSOLE_ARGS vm.stage=second"
     vm_expect "load kdump" kexecctl --no-ask-password load --kdump "$VM_KERNEL" --initrd "$VM_INITRD" \
@@ -30,8 +24,8 @@ stage_first() {
     echo 1 >/sys/devices/system/cpu/cpu2/online || vm_fail "cannot online cpu2"
     vm_wait_for 60 kdump_reloads_are 2 || vm_fail "no kdump reload after cpu2: $(kexecctl history 2>&1)"
     sleep 3
-    vm_expect_eq "kexec reloads" "$(reloads kexec)" 0
-    vm_expect_eq "kdump reloads" "$(reloads kdump)" 2
+    vm_expect_eq "kexec reloads" "$(vm_reloads kexec)" 0
+    vm_expect_eq "kdump reloads" "$(vm_reloads kdump)" 2
     vm_expect_eq "kexec_crash_loaded" "$(cat /sys/kernel/kexec_crash_loaded)" 1
     vm_pass
 }

@@ -9,18 +9,6 @@
 
 MARKER=vm.marker=hotplug-kdump-71a3
 
-kexecd_conf() {
-    for d in /etc/kexecd /usr/local/etc/kexecd; do
-        mkdir -p "$d" && printf '%s\n' "$@" >"$d/kexecd.conf"
-    done
-}
-blocks() { ls -d /sys/devices/system/memory/memory[0-9]* | wc -l; }
-blocks_are() { [ "$(blocks)" -eq "$1" ]; }
-online_blocks() {
-    grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null | while read -r f; do
-        echo online_movable >"$f" || return 1
-    done
-}
 system_ram() {
     total=0
     while read -r range _ name rest; do
@@ -34,17 +22,17 @@ system_ram() {
 kdump_reloaded() { kexecctl --json=short history | grep -q '"image":"kdump","event":"reloaded"'; }
 
 stage_first() {
-    kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
+    vm_kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
     ram=$(system_ram)
     vm_expect "kexecctl load --kdump" kexecctl --no-ask-password load --kdump "$VM_KERNEL" \
         --initrd "$VM_INITRD" \
         --append "$VM_CONSOLE_ARGS vm.stage=crash $MARKER vm.ram=$ram irqpoll nr_cpus=1 reset_devices"
     vm_expect_eq "kexec_crash_loaded" "$(cat /sys/kernel/kexec_crash_loaded)" 1
 
-    before=$(blocks)
+    before=$(vm_memory_blocks)
     vm_expect "host: mem-add" vm_host mem-add dimm1 1G
-    vm_wait_for 30 blocks_are $((before + 8)) || vm_fail "memory blocks: $(blocks), wanted $((before + 8))"
-    vm_expect "online the new blocks" online_blocks
+    vm_wait_for 30 vm_memory_blocks_are $((before + 8)) || vm_fail "memory blocks: $(vm_memory_blocks), wanted $((before + 8))"
+    vm_expect "online the new blocks" vm_online_new_memory
     vm_info "System RAM $ram -> $(system_ram) bytes"
     vm_wait_for 60 kdump_reloaded || vm_fail "kexecd did not reload the kdump image: $(kexecctl history 2>&1)"
     vm_expect_eq "kexec_crash_loaded after reload" "$(cat /sys/kernel/kexec_crash_loaded)" 1

@@ -12,35 +12,22 @@
 
 MARKER=vm.marker=hotplug-remove-c0de
 
-kexecd_conf() {
-    for d in /etc/kexecd /usr/local/etc/kexecd; do
-        mkdir -p "$d" && printf '%s\n' "$@" >"$d/kexecd.conf"
-    done
-}
-blocks() { ls -d /sys/devices/system/memory/memory[0-9]* | wc -l; }
-blocks_are() { [ "$(blocks)" -eq "$1" ]; }
-online_blocks() {
-    grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null | while read -r f; do
-        echo online_movable >"$f" || return 1
-    done
-}
 
-reloads() { kexecctl --json=short history | grep -c '"image":"kexec","event":"reloaded"' || true; }
-reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
+reloaded_since() { [ "$(vm_reloads kexec)" -gt "$1" ]; }
 
 stage_first() {
-    kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
-    before=$(blocks)
+    vm_kexecd_conf "[Hotplug]" "QuietPeriodSec=1" "MaxDelaySec=5"
+    before=$(vm_memory_blocks)
     vm_expect "host: mem-add" vm_host mem-add dimm1 2G
-    vm_wait_for 30 blocks_are $((before + 16)) || vm_fail "memory blocks: $(blocks)"
-    vm_expect "online the DIMM movable" online_blocks
+    vm_wait_for 30 vm_memory_blocks_are $((before + 16)) || vm_fail "memory blocks: $(vm_memory_blocks)"
+    vm_expect "online the DIMM movable" vm_online_new_memory
     vm_expect "kexecctl load --syscall=legacy" kexecctl --no-ask-password load --syscall=legacy "$VM_KERNEL" \
         --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
     vm_expect_contains "legacy syscall used" "$json" '"Syscall":"legacy"'
-    reloads_before=$(reloads)
+    reloads_before=$(vm_reloads kexec)
     vm_expect "host: mem-del (DIMM removed)" vm_host mem-del dimm1
-    vm_expect_eq "memory blocks after removal" "$(blocks)" "$before"
+    vm_expect_eq "memory blocks after removal" "$(vm_memory_blocks)" "$before"
     vm_wait_for 60 reloaded_since "$reloads_before" || vm_fail "kexecd did not reload after the removal: $(kexecctl history 2>&1)"
     json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
     vm_expect_contains "still the legacy syscall" "$json" '"Syscall":"legacy"'

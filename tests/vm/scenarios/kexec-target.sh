@@ -11,27 +11,15 @@
 
 MARKER=vm.marker=kexec-target-9e21
 
-kexecd_conf() {
-    for d in /etc/kexecd /usr/local/etc/kexecd; do
-        mkdir -p "$d" && printf '%s\n' "$@" >"$d/kexecd.conf"
-    done
-}
-blocks() { ls -d /sys/devices/system/memory/memory[0-9]* | wc -l; }
-blocks_are() { [ "$(blocks)" -eq "$1" ]; }
-online_blocks() {
-    grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null | while read -r f; do
-        echo online_movable >"$f" || return 1
-    done
-}
 
 stage_first() {
-    kexecd_conf "[Hotplug]" "QuietPeriodSec=3600" "MaxDelaySec=3600"
+    vm_kexecd_conf "[Hotplug]" "QuietPeriodSec=3600" "MaxDelaySec=3600"
     vm_expect "kexecctl load" kexecctl --no-ask-password load "$VM_KERNEL" --initrd "$VM_INITRD" \
         --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
-    before=$(blocks)
+    before=$(vm_memory_blocks)
     vm_expect "host: mem-add" vm_host mem-add dimm1 1G
-    vm_wait_for 30 blocks_are $((before + 8)) || vm_fail "memory blocks: $(blocks)"
-    vm_expect "online the DIMM" online_blocks
+    vm_wait_for 30 vm_memory_blocks_are $((before + 8)) || vm_fail "memory blocks: $(vm_memory_blocks)"
+    vm_expect "online the DIMM" vm_online_new_memory
     sleep 2
     json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
     vm_expect_contains "no automatic reload yet" "$json" '"ReloadCount":0'
