@@ -95,8 +95,20 @@ static void print_status(json_object *s) {
         if (json_object_object_get_ex(s, "ImaStatus", &v))
                 field("IMA", "%s (%" PRIu64 " boots in chain, %" PRIu64 " measurements)", json_get_string(s, "ImaStatus"),
                       json_get_u64(s, "ImaBootsInChain"), json_get_u64(s, "ImaMeasurements"));
-        if (json_object_object_get_ex(s, "DeviceTree", &v) && json_object_is_type(v, json_type_object))
-                field("Device tree", "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        if (json_object_object_get_ex(s, "DeviceTree", &v) && json_object_is_type(v, json_type_object) &&
+            json_object_object_length(v) > 0) {
+                json_object *mem;
+                if (*json_get_string(v, "Error"))
+                        field("Device tree", "%s%s%s", ansi_red(), json_get_string(v, "Error"), ansi_normal());
+                else {
+                        size_t n = json_object_object_get_ex(v, "BootMemory", &mem) ? json_object_array_length(mem) : 0;
+                        field("Device tree", "%zu boot memory range(s)%s%s%s%s", n,
+                              json_get_bool(v, "KdumpKernel") ? ", kdump kernel" : "",
+                              json_get_bool(v, "BootedFromKexec") ? ", booted from kexec" : "",
+                              json_get_bool(v, "ImaKexecBuffer") ? ", IMA buffer carried" : "",
+                              json_get_bool(v, "RngSeed") || json_get_bool(v, "KaslrSeed") ? ", seeds provided" : "");
+                }
+        }
 
         json_object *img;
         if (json_object_object_get_ex(s, "kexec", &img))
