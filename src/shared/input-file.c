@@ -137,6 +137,14 @@ int initrds_open(char *const *paths, int *ret_fd, char **ret_message) {
                 r = copy_fd_to(fd, memfd);
                 if (r < 0)
                         return r;
+                /* The kernel looks for the next archive only at a 4-byte
+                 * boundary and skips zeros: pad each initrd accordingly. */
+                off_t end = lseek(memfd, 0, SEEK_CUR);
+                static const char zeros[3] = {};
+                if (end < 0)
+                        return -errno;
+                if (i + 1 < n && end % 4 != 0 && write(memfd, zeros, (size_t) (4 - end % 4)) != (ssize_t) (4 - end % 4))
+                        return -EIO;
         }
         r = memfd_seal(memfd);
         if (r < 0)

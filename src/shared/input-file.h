@@ -13,7 +13,7 @@
 int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_message);
 
 /* Multiple initrds are concatenated (the kernel accepts concatenated cpio
- * archives) into a sealed memfd, so that nobody can change the bytes
+ * archives, each at a 4-byte boundary: kexecd pads with zeros) into a sealed memfd, so that nobody can change the bytes
  * between check and load. One initrd is passed by its own fd. */
 int initrds_open(char *const *paths, int *ret_fd, char **ret_message);
 
