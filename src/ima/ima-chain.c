@@ -397,16 +397,50 @@ static size_t repeated_prefix_records(const ImaLog *cur, const SavedBoot *prev) 
         return n;
 }
 
+/* Each bank is matched on its own, in per-bank or padded mode: a kernel
+ * extends a bank whose hash it cannot compute with the padded SHA-1 digest
+ * while computing the others (seen with swtpm's extra banks). Every bank
+ * the TPM reported must be explained. modes[] gets each bank's mode. */
 static bool try_match(const ImaPcrs *start, unsigned banks, const ImaLog *log, size_t skip, const ImaPcrs *tpm,
-                      ImaReplayMode *mode, size_t *prefix, ImaPcrs *end) {
+                      ImaReplayMode modes[_IMA_BANK_MAX], size_t *prefix, ImaPcrs *end) {
         ImaLog view = { .records = log->records + skip, .n = log->n - skip };
         uint32_t idx = ima_log_pcr_indexes(log) | (1u << 10);
-        for (int m = IMA_REPLAY_PER_BANK; m <= IMA_REPLAY_PADDED; m++)
-                if (ima_replay_match(start, banks, &view, m, tpm, idx, prefix, end)) {
-                        *mode = m;
-                        return true;
+        ImaPcrs result = *start;
+        size_t longest = 0;
+        bool any = false;
+
+        for (int b = 0; b < _IMA_BANK_MAX; b++) {
+                if (!(banks & (1u << b)) || !(tpm->valid[b] & idx))
+                        continue;
+                bool found = false;
+                for (int m = IMA_REPLAY_PER_BANK; m <= IMA_REPLAY_PADDED && !found; m++) {
+                        ImaPcrs e;
+                        size_t p;
+                        if (ima_replay_match(start, 1u << b, &view, m, tpm, idx, &p, &e)) {
+                                memcpy(result.value[b], e.value[b], sizeof(result.value[b]));
+                                result.valid[b] = e.valid[b];
+                                modes[b] = m;
+                                if (p > longest)
+                                        longest = p;
+                                found = true;
+                        }
                 }
-        return false;
+                if (!found)
+                        return false;
+                any = true;
+        }
+        if (!any)
+                return false;
+        *prefix = longest;
+        if (end)
+                *end = result;
+        return true;
+}
+
+static void replay_banks(ImaPcrs *state, unsigned banks, const ImaLog *view, const ImaReplayMode modes[_IMA_BANK_MAX]) {
+        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                if (banks & (1u << b))
+                        ima_replay(state, 1u << b, view, 0, view->n, modes[b]);
 }
 
 int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
@@ -417,7 +451,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
         ImaLog log = {};
         ImaParseError err;
         ImaPcrs tpm, zero, state, end;
-        ImaReplayMode mode;
+        ImaReplayMode modes[_IMA_BANK_MAX] = {};
         unsigned banks = 0;
         int r;
 
@@ -457,7 +491,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
 
         ima_pcrs_init_zero(&zero, banks);
         /* (a) the current list alone: cold boot, or a carried-over list. */
-        if (try_match(&zero, banks, &log, 0, &tpm, &mode, &prefix, &end)) {
+        if (try_match(&zero, banks, &log, 0, &tpm, modes, &prefix, &end)) {
                 size_t aggregates = 0;
                 for (size_t i = 0; i < log.n; i++)
                         if (record_is_boot_aggregate(&log.records[i]))
@@ -467,7 +501,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                 v->boots_in_chain = aggregates > 0 ? (unsigned) aggregates : 1;
                 v->carried_over = aggregates > 1;
                 snprintf(v->detail, sizeof(v->detail), "%zu of %zu records replay to the TPM (%s mode)%s", prefix, log.n,
-                         mode == IMA_REPLAY_PADDED ? "padded" : "per-bank",
+                         modes[IMA_BANK_SHA1] == IMA_REPLAY_PADDED ? "padded" : "per-bank",
                          v->carried_over ? "; the list was carried over from earlier boots" : "");
                 goto done;
         }
@@ -481,16 +515,16 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                 size_t skip = k > 0 ? repeated_prefix_records(&s->parsed, &boots[k - 1]) : 0;
                 ImaPcrs after;
                 size_t p = 0;
-                ImaReplayMode m = IMA_REPLAY_PER_BANK;
+                ImaReplayMode bm[_IMA_BANK_MAX] = {};
                 unsigned sb = s->pcr_banks & banks;
                 /* Which story explains this boot's PCRs at its snapshot:
                  * extended on top of the previous boot, a carried-over
                  * list, or a fresh start (a real reboot reset the TPM)? */
-                if (sb && try_match(&state, sb, &s->parsed, 0, &s->pcrs, &m, &p, &after)) {
+                if (sb && try_match(&state, sb, &s->parsed, 0, &s->pcrs, bm, &p, &after)) {
                         skip = 0;
-                } else if (sb && skip && try_match(&state, sb, &s->parsed, skip, &s->pcrs, &m, &p, &after)) {
+                } else if (sb && skip && try_match(&state, sb, &s->parsed, skip, &s->pcrs, bm, &p, &after)) {
                         p += skip;
-                } else if (sb && try_match(&zero, sb, &s->parsed, 0, &s->pcrs, &m, &p, &after)) {
+                } else if (sb && try_match(&zero, sb, &s->parsed, 0, &s->pcrs, bm, &p, &after)) {
                         state = zero;
                         skip = 0;
                         counted = 0;
@@ -504,13 +538,13 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                  * the snapshot read the PCRs: they still count, so the
                  * whole saved list is replayed. */
                 ImaLog view = { .records = s->parsed.records + skip, .n = s->parsed.n - skip };
-                ima_replay(&state, banks, &view, 0, view.n, m);
+                replay_banks(&state, banks, &view, bm);
                 counted += view.n;
                 v->boots_in_chain++;
         }
         size_t skip_cur = past > 0 ? repeated_prefix_records(&log, &boots[past - 1]) : 0;
-        if (past > 0 && (try_match(&state, banks, &log, 0, &tpm, &mode, &prefix, &end) ||
-                         (skip_cur && try_match(&state, banks, &log, skip_cur, &tpm, &mode, &prefix, &end)))) {
+        if (past > 0 && (try_match(&state, banks, &log, 0, &tpm, modes, &prefix, &end) ||
+                         (skip_cur && try_match(&state, banks, &log, skip_cur, &tpm, modes, &prefix, &end)))) {
                 snprintf(v->status, sizeof(v->status), "verified");
                 snprintf(v->method, sizeof(v->method), "chain");
                 v->boots_in_chain++;
