@@ -64,15 +64,10 @@ int verb_ima(int argc, char *argv[]) {
         if (streq(argv[1], "status")) {
                 if (argc != 2)
                         return EXIT_USAGE;
-                r = ctl_bus_open(&bus);
-                if (r < 0)
-                        return -r;
-                r = sd_bus_call_method(bus, "org.kexecd1", "/org/kexecd1", "org.kexecd1.Manager", "Status", &error, &reply, "");
-                if (r < 0)
-                        return ctl_report_error("query status", &error, r);
                 _cleanup_(json_object_putp) json_object *o = NULL;
-                if (bus_message_read_json(reply, &o) <= 0)
-                        return EXIT_FAILED;
+                r = ctl_fetch_status(&o);
+                if (r != EXIT_OK)
+                        return r;
                 if (arg.json != JSON_OFF) {
                         json_object *s = json_object_new_object();
                         json_object_object_add(s, "ImaStatus", json_object_new_string(json_get_string(o, "ImaStatus")));

@@ -117,28 +117,35 @@ static void print_status(json_object *s) {
                 print_image(img);
 }
 
-int verb_status(int argc, char *argv[]) {
+int ctl_fetch_status(json_object **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(json_object_putp) json_object *status = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = ctl_bus_open(&bus);
+        if (r < 0)
+                return -r;
+        r = sd_bus_call_method(bus, "org.kexecd1", "/org/kexecd1", "org.kexecd1.Manager", "Status", &error, &reply, "");
+        if (r < 0)
+                return ctl_report_error("query status", &error, r);
+        r = bus_message_read_json(reply, ret);
+        if (r <= 0) {
+                fprintf(stderr, "Failed to parse status reply: %s\n", strerror(r < 0 ? -r : EBADMSG));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
+int verb_status(int argc, char *argv[]) {
+        _cleanup_(json_object_putp) json_object *status = NULL;
         int r;
 
         if (argc > 1) {
                 fprintf(stderr, "status takes no arguments.\n");
                 return EXIT_USAGE;
         }
-        r = ctl_bus_open(&bus);
-        if (r < 0)
-                return -r;
-        r = sd_bus_call_method(bus, "org.kexecd1", "/org/kexecd1", "org.kexecd1.Manager", "Status", &error, &reply, "");
-        if (r < 0)
-                return ctl_report_error("query status", &error, r);
-        r = bus_message_read_json(reply, &status);
-        if (r <= 0) {
-                fprintf(stderr, "Failed to parse status reply: %s\n", strerror(r < 0 ? -r : EBADMSG));
-                return EXIT_FAILED;
-        }
+        r = ctl_fetch_status(&status);
+        if (r != EXIT_OK)
+                return r;
         if (arg.json != JSON_OFF)
                 puts(json_object_to_json_string_ext(status, JSON_C_TO_STRING_NOSLASHESCAPE | (arg.json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN)));
         else

@@ -59,6 +59,10 @@ const char *ansi_green(void);
 const char *ansi_yellow(void);
 const char *ansi_normal(void);
 
+/* Status() as JSON (bus-json.h); returns an exit code. */
+struct json_object;
+int ctl_fetch_status(struct json_object **ret);
+
 /* Verbs: argc/argv start at the verb. */
 int verb_status(int argc, char *argv[]);
 int verb_load(int argc, char *argv[]);

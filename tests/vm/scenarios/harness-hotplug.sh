@@ -7,29 +7,14 @@
 # vm-smp: 2,maxcpus=4
 # vm-timeout: 300
 
-blocks() {
-    ls -d /sys/devices/system/memory/memory[0-9]* | wc -l
-}
-
-# For vm_wait_for, which re-runs its command: count now, not when called.
-blocks_are() {
-    [ "$(blocks)" -eq "$1" ]
-}
-
-online_blocks() {
-    grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null | while read -r f; do
-        echo online_movable >"$f" || return 1
-    done
-}
-
 stage_first() {
-    before=$(blocks)
+    before=$(vm_memory_blocks)
     mem_before=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
     vm_expect "host: mem-add" vm_host mem-add dimm1 512M
     # 512 MiB = four 128 MiB blocks.
-    vm_wait_for 30 blocks_are $((before + 4)) ||
-        vm_fail "memory blocks: $(blocks), wanted $((before + 4))"
-    vm_expect "online the new blocks" online_blocks
+    vm_wait_for 30 vm_memory_blocks_are $((before + 4)) ||
+        vm_fail "memory blocks: $(vm_memory_blocks), wanted $((before + 4))"
+    vm_expect "online the new blocks" vm_online_new_memory
     mem_after=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
     [ $((mem_after - mem_before)) -eq $((512 * 1024)) ] ||
         vm_fail "MemTotal grew by $((mem_after - mem_before)) kB, wanted 524288"
@@ -41,7 +26,7 @@ stage_first() {
 
     # The host waits until the guest has released the DIMM (DEVICE_DELETED).
     vm_expect "host: mem-del" vm_host mem-del dimm1
-    vm_expect_eq "memory blocks after unplug" "$(blocks)" "$before"
+    vm_expect_eq "memory blocks after unplug" "$(vm_memory_blocks)" "$before"
     echo 0 >/sys/devices/system/cpu/cpu2/online || vm_fail "cannot offline cpu2"
     vm_expect "host: cpu-del" vm_host cpu-del cpu2
     vm_expect_eq "present CPUs after unplug" "$(cat /sys/devices/system/cpu/present)" 0-1
