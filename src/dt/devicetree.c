@@ -47,7 +47,7 @@ static int check_blob(const void *blob, size_t size, char **msg) {
 static uint64_t read_cells(const fdt32_t *p, int cells) {
         uint64_t v = 0;
         for (int i = 0; i < cells; i++)
-                v = v << 32 | fdt32_to_cpu(p[i]);
+                v = v << 32 | fdt32_ld(&p[i]); /* no alignment assumed */
         return v;
 }
 
