@@ -15,6 +15,14 @@ VM_KERNEL=/vm/vmlinuz
 VM_INITRD=/vm/initrd-small.img
 # Console arguments every next kernel needs for the runner to follow it.
 VM_CONSOLE_ARGS="console=ttyS0,115200 panic=-1"
+# The arm64 guest (tests/vm/arm64): QEMU virt's PL011 console, the kernel
+# the runner put in /vm (Debian's vmlinuz or a built Image.gz), and the
+# guest itself as the next initramfs, so that kexecd runs there too.
+if [ "$(uname -m)" = aarch64 ]; then
+    VM_CONSOLE_ARGS="console=ttyAMA0 panic=-1"
+    VM_KERNEL=$(ls /vm/vmlinuz /vm/Image.gz 2>/dev/null | head -n 1)
+    VM_INITRD=/vm/self.img
+fi
 
 vm_say() {
     # One write per line, so kernel messages do not split a report.
