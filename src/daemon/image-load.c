@@ -151,7 +151,15 @@ static int prepare_dtb(Image *i, const char *cmdline, int *ret_fd, char **ret_me
         int r = backend_read_full(i->manager->backend, "/sys/firmware/fdt", &blob, &size);
         if (r < 0)
                 return r;
-        return dt_prepare_for_kexec(blob, size, cmdline, 0, 0, ret_fd, ret_message);
+        /* The DTB goes to kexec-tools, which on arm64 fills kaslr-seed from
+         * getrandom() itself and refuses one that is not zero (found by the
+         * arm64-debian VM scenario). */
+#if defined(__aarch64__)
+        DtKaslrSeed kaslr = DT_KASLR_SEED_LOADER;
+#else
+        DtKaslrSeed kaslr = DT_KASLR_SEED_RANDOM;
+#endif
+        return dt_prepare_for_kexec(blob, size, cmdline, 0, 0, kaslr, ret_fd, ret_message);
 }
 
 static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdline, char **ret_output) {

@@ -122,7 +122,7 @@ static int set_seed(void *fdt, int node, const char *name, size_t n) {
 }
 
 int dt_prepare_for_kexec(const void *blob, size_t size, const char *bootargs, uint64_t initrd_start,
-                         uint64_t initrd_end, int *ret_fd, char **msg) {
+                         uint64_t initrd_end, DtKaslrSeed kaslr, int *ret_fd, char **msg) {
         _cleanup_free_ void *out = NULL;
         int r, chosen;
 
@@ -167,7 +167,12 @@ int dt_prepare_for_kexec(const void *blob, size_t size, const char *bootargs, ui
                         return fail(msg, "cannot set the initrd range: %s", fdt_strerror(r));
         }
         /* The next kernel must not reuse this one's entropy or layout. */
-        r = set_seed(out, chosen, "kaslr-seed", 8);
+        if (kaslr == DT_KASLR_SEED_LOADER) {
+                static const uint8_t consumed[8] = {};
+                r = fdt_setprop(out, chosen, "kaslr-seed", consumed, sizeof(consumed));
+                r = r < 0 ? -EIO : 0;
+        } else
+                r = set_seed(out, chosen, "kaslr-seed", 8);
         if (r >= 0)
                 r = set_seed(out, chosen, "rng-seed", 64);
         if (r < 0)

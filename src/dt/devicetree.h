@@ -32,9 +32,19 @@ typedef struct DtReport {
 int dt_report_read(Backend *b, DtReport *ret, char **ret_message);
 int dt_report_from_blob(const void *blob, size_t size, DtReport *ret, char **ret_message);
 
+/* Who supplies the next kernel's kaslr-seed. */
+typedef enum DtKaslrSeed {
+        /* Fresh bytes from getrandom(), written by us. */
+        DT_KASLR_SEED_RANDOM,
+        /* Eight zero bytes, the "consumed" value: arm64 kexec-tools replaces
+         * a zero kaslr-seed with getrandom() bytes of its own and refuses
+         * the DTB ("setup_2nd_dtb failed") when the seed is not zero. */
+        DT_KASLR_SEED_LOADER,
+} DtKaslrSeed;
+
 /* A copy of `blob` for the next kernel: /chosen gets `bootargs`, the initrd
- * range (removed when initrd_end <= initrd_start), fresh rng-seed and
- * kaslr-seed from getrandom(), and loses linux,elfcorehdr,
+ * range (removed when initrd_end <= initrd_start), a fresh rng-seed from
+ * getrandom(), a kaslr-seed as `kaslr` says, and loses linux,elfcorehdr,
  * linux,usable-memory-range and linux,ima-kexec-buffer. Returns a sealed memfd. */
 int dt_prepare_for_kexec(const void *blob, size_t size, const char *bootargs, uint64_t initrd_start,
-                         uint64_t initrd_end, int *ret_fd, char **ret_message);
+                         uint64_t initrd_end, DtKaslrSeed kaslr, int *ret_fd, char **ret_message);

@@ -73,7 +73,7 @@ TEST(test_prepare_changes_only_chosen) {
         _cleanup_free_ char *msg = NULL, *out = NULL;
         int fd = -1;
         size_t out_size;
-        ASSERT_EQ(dt_prepare_for_kexec(fdt, size, "root=/dev/vda new", 0, 0, &fd, &msg), 0);
+        ASSERT_EQ(dt_prepare_for_kexec(fdt, size, "root=/dev/vda new", 0, 0, DT_KASLR_SEED_RANDOM, &fd, &msg), 0);
         ASSERT_EQ(read_full_fd(fd, 1 << 20, &out, &out_size), 0);
         ASSERT_TRUE(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
         close(fd);
@@ -102,13 +102,21 @@ TEST(test_prepare_changes_only_chosen) {
         /* With an initrd range. */
         free(out);
         out = NULL;
-        ASSERT_EQ(dt_prepare_for_kexec(fdt, size, NULL, 0x48000000, 0x48100000, &fd, &msg), 0);
+        ASSERT_EQ(dt_prepare_for_kexec(fdt, size, NULL, 0x48000000, 0x48100000, DT_KASLR_SEED_LOADER, &fd, &msg), 0);
         ASSERT_EQ(read_full_fd(fd, 1 << 20, &out, &out_size), 0);
         close(fd);
         chosen = fdt_path_offset(out, "/chosen");
         const fdt64_t *end = fdt_getprop(out, chosen, "linux,initrd-end", NULL);
         ASSERT_TRUE(end && fdt64_ld(end) == 0x48100000); /* unaligned in the blob */
         ASSERT_STREQ(fdt_getprop(out, chosen, "bootargs", NULL), "console=ttyAMA0 old");
+        /* For kexec-tools: a zero kaslr-seed (it fills it), rng-seed still fresh. */
+        seed = fdt_getprop(out, chosen, "kaslr-seed", &len);
+        ASSERT_EQ(len, 8);
+        ASSERT_TRUE(memcmp(seed, zero, 8) == 0);
+        const uint8_t *rng = fdt_getprop(out, chosen, "rng-seed", &len);
+        ASSERT_EQ(len, 64);
+        uint8_t zero64[64] = {};
+        ASSERT_TRUE(memcmp(rng, zero64, 64) != 0);
 }
 
 TEST(test_malformed) {
@@ -136,7 +144,7 @@ TEST(test_malformed) {
         ASSERT_EQ(dt_report_from_blob(bad, size, &d, &msg), -ENOTUNIQ);
         free(msg);
         msg = NULL;
-        ASSERT_EQ(dt_prepare_for_kexec(bad, size, "x", 0, 0, &fd, &msg), -ENOTUNIQ);
+        ASSERT_EQ(dt_prepare_for_kexec(bad, size, "x", 0, 0, DT_KASLR_SEED_RANDOM, &fd, &msg), -ENOTUNIQ);
         free(msg);
         free(bad);
 }

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(msg);
         msg = NULL;
         int out = -1;
-        if (dt_prepare_for_kexec(data, size, "fuzz", 0, 0, &out, &msg) >= 0)
+        if (dt_prepare_for_kexec(data, size, "fuzz", 0, 0, DT_KASLR_SEED_RANDOM, &out, &msg) >= 0)
                 close(out);
         free(msg);
         return 0;
