@@ -162,6 +162,24 @@ static int prepare_dtb(Image *i, const char *cmdline, int *ret_fd, char **ret_me
         return dt_prepare_for_kexec(blob, size, cmdline, 0, 0, kaslr, ret_fd, ret_message);
 }
 
+/* For a crash image on the legacy path: may kexec-tools ask the kernel to
+ * keep the image's ELF core header current across hotplug (--hotplug,
+ * KEXEC_UPDATE_ELFCOREHDR)? Only when the kernel can (CONFIG_CRASH_HOTPLUG
+ * exposes crash_elfcorehdr_size) and this kexec-tools knows the option
+ * (2.0.28 and later); kexec-tools refuses --hotplug otherwise, and then
+ * kexecd keeps the image fresh by reloading it (freshness.c reads
+ * crash_hotplug after the load to know which applies). */
+static bool legacy_header_updates_available(Backend *b) {
+        _cleanup_free_ char *help = NULL;
+        uint64_t size = 0;
+
+        if (backend_read_u64(b, KERNEL_CRASH_ELFCOREHDR_SIZE, &size) < 0 || size == 0)
+                return false;
+        if (backend_legacy_help(b, &help) < 0 || !help)
+                return false;
+        return strstr(help, "--hotplug") != NULL;
+}
+
 static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdline, char **ret_output) {
         _cleanup_free_ char *cmd = NULL, *initrd_arg = NULL, *kernel_arg = NULL, *mem_arg = NULL, *dtb_arg = NULL, *dtb_msg = NULL;
         _cleanup_close_ int dtb_fd = -EBADF;
@@ -183,6 +201,8 @@ static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdli
                         return -ENOMEM;
                 argv[n++] = mem_arg;
         }
+        if (image_is_kdump(i) && legacy_header_updates_available(i->manager->backend))
+                argv[n++] = (char *) "--hotplug";
         q = prepare_dtb(i, cmdline, &dtb_fd, &dtb_msg);
         if (q == -ENOTUNIQ)
                 log_warning("Not passing a device tree to kexec-tools: %s", strempty(dtb_msg));

@@ -51,6 +51,21 @@ int image_refresh_loaded(Image *i) {
         return 0;
 }
 
+/* The kinds of hotplug ("memory", "cpu") for which the kernel itself keeps
+ * this loaded crash image's ELF core header current (crash_hotplug, read
+ * after kexecd's load): no reload is needed for those. Empty for kexec. */
+int image_append_crash_hotplug(Image *i, sd_bus_message *m) {
+        const char *kinds[3] = {};
+        size_t n = 0;
+        if (i->type == IMAGE_KDUMP && i->loaded) {
+                if (i->crash_hotplug_memory)
+                        kinds[n++] = "memory";
+                if (i->crash_hotplug_cpu)
+                        kinds[n++] = "cpu";
+        }
+        return sd_bus_message_append_strv(m, (char **) kinds);
+}
+
 void image_emit_changed(Image *i) {
         if (!i->manager->bus)
                 return;
@@ -122,6 +137,12 @@ static int property_get_u64(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", v);
 }
 
+static int property_get_crash_hotplug(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Image *i = userdata;
+        return image_append_crash_hotplug(i, reply);
+}
+
 static int property_get_flag(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Image *i = userdata;
@@ -148,6 +169,7 @@ const sd_bus_vtable image_vtable[] = {
         SD_BUS_PROPERTY("ReloadCount", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastReloadReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Degraded", "b", property_get_flag, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CrashHotplug", "as", property_get_crash_hotplug, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
 };
 
@@ -186,6 +208,19 @@ int image_append_properties(Image *i, sd_bus_message *reply) {
         APPEND("LastReloadReason", "s", strempty(i->last_reload_reason));
         APPEND("Degraded", "b", i->degraded);
 #undef APPEND
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "CrashHotplug");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = image_append_crash_hotplug(i, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
         r = sd_bus_message_open_container(reply, 'e', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(reply, "s", "Initrds");

@@ -84,6 +84,7 @@ int image_new(Manager *m, ImageType type, Image **ret);
 Image *image_free(Image *i);
 int image_register(Image *i);
 void image_emit_changed(Image *i);
+int image_append_crash_hotplug(Image *i, sd_bus_message *m);
 int image_append_properties(Image *i, sd_bus_message *reply);
 Image *manager_image_by_name(Manager *m, const char *name);
 int image_refresh_loaded(Image *i);

@@ -18,6 +18,14 @@
  *                             the next load fails with it, then the file is removed
  *   fake/require-signature    (optional) kernels without "KEXECD-SIGNED" in the
  *                             first 64 KiB are rejected with EKEYREJECTED
+ *   fake/kexec-help           (optional) the legacy loader's --help text; absent,
+ *                             it is that of a kexec-tools without --hotplug (2.0.25)
+ *
+ * The legacy loader takes --hotplug as kexec-tools 2.0.28 does: it fails
+ * unless sys/kernel/crash_elfcorehdr_size exists; a crash load then sets the
+ * memory and cpu crash_hotplug files to 1 (the kernel will update the
+ * image's header), a crash load without it sets them to 0 where that file
+ * exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -189,7 +197,7 @@ static int fake_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *
 
 /* Understands the subset of kexec-tools' options kexecd passes. */
 static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
-        bool crash = false, unload = false;
+        bool crash = false, unload = false, hotplug = false;
         const char *cmdline = NULL, *initrd = NULL, *kernel = NULL;
         _cleanup_free_ char *lockdown = NULL;
 
@@ -199,6 +207,8 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                         crash = true;
                 else if (streq(a, "-u") || streq(a, "--unload"))
                         unload = true;
+                else if (streq(a, "--hotplug"))
+                        hotplug = true;
                 else if (!strncmp(a, "--command-line=", 15) || !strncmp(a, "--append=", 9))
                         cmdline = strchr(a, '=') + 1;
                 else if (!strncmp(a, "--initrd=", 9))
@@ -218,6 +228,13 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
         if (!kernel) {
                 if (ret_output)
                         *ret_output = strdup("Nothing has been loaded!");
+                return -EIO;
+        }
+        uint64_t hdr_size = 0;
+        bool kernel_can_update = backend_read_u64(b, KERNEL_CRASH_ELFCOREHDR_SIZE, &hdr_size) >= 0 && hdr_size > 0;
+        if (hotplug && !kernel_can_update) {
+                if (ret_output)
+                        *ret_output = strdup("Path /sys/kernel/crash_elfcorehdr_size does not exist, the kernel needs CONFIG_CRASH_HOTPLUG");
                 return -EIO;
         }
 
@@ -243,6 +260,11 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                 fclose(f);
                 r = fake_write(b, crash ? "/fake/kdump.legacy_argv" : "/fake/kexec.legacy_argv", all);
         }
+        if (r >= 0 && crash && kernel_can_update) {
+                /* Where the fake root has these directories, as sysfs would. */
+                (void) fake_write(b, KERNEL_MEMORY_CRASH_HOTPLUG, hotplug ? "1\n" : "0\n");
+                (void) fake_write(b, KERNEL_CPU_CRASH_HOTPLUG, hotplug ? "1\n" : "0\n");
+        }
         if (r < 0) {
                 if (ret_output && asprintf(ret_output, "kexec_load failed: %s", strerror(-r)) < 0)
                         *ret_output = NULL;
@@ -251,10 +273,26 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
         return 0;
 }
 
+static int fake_legacy_help(Backend *b, char **ret_output) {
+        char *text = NULL;
+        int r = backend_read_string(b, "/fake/kexec-help", &text);
+        if (r == -ENOENT)
+                text = strdup("kexec-tools 2.0.25 (fake)\n"
+                              " -l, --load         Load the new kernel into the current kernel.\n"
+                              " -p, --load-panic   Load the new kernel for use on panic.\n");
+        else if (r < 0)
+                return r;
+        if (!text)
+                return -ENOMEM;
+        *ret_output = text;
+        return 0;
+}
+
 static const BackendOps fake_ops = {
         .name = "fake",
         .file_load = fake_file_load,
         .legacy_load = fake_legacy_load,
+        .legacy_help = fake_legacy_help,
 };
 
 int backend_new_fake(const char *root, Backend **ret) {

@@ -81,10 +81,16 @@ static int real_legacy_load(Backend *b, char *const *argv, char **ret_output) {
         return backend_run_loader(b->legacy_loader, argv, ret_output);
 }
 
+static int real_legacy_help(Backend *b, char **ret_output) {
+        char *argv[] = { (char *) "kexec", (char *) "--help", NULL };
+        return backend_run_loader(b->legacy_loader, argv, ret_output);
+}
+
 static const BackendOps real_ops = {
         .name = "real",
         .file_load = real_file_load,
         .legacy_load = real_legacy_load,
+        .legacy_help = real_legacy_help,
 };
 
 int backend_new_real(Backend **ret) {

@@ -32,6 +32,9 @@ typedef struct BackendOps {
          * loader's diagnostics into *ret_output (may be NULL). Returns 0, or
          * -ENOPKG when the loader is not installed, or -EIO when it failed. */
         int (*legacy_load)(Backend *b, char *const *argv, char **ret_output);
+        /* The legacy loader's --help text, to learn which options this
+         * kexec-tools has (e.g. --hotplug, 2.0.28 and later). Same returns. */
+        int (*legacy_help)(Backend *b, char **ret_output);
         void (*free)(Backend *b);
 } BackendOps;
 
@@ -72,12 +75,20 @@ static inline int backend_file_load(Backend *b, int kernel_fd, int initrd_fd, co
 static inline int backend_legacy_load(Backend *b, char *const *argv, char **ret_output) {
         return b->ops->legacy_load(b, argv, ret_output);
 }
+static inline int backend_legacy_help(Backend *b, char **ret_output) {
+        return b->ops->legacy_help(b, ret_output);
+}
 
 /* Well-known kernel interface files. */
 #define KERNEL_KEXEC_LOADED        "/sys/kernel/kexec_loaded"
 #define KERNEL_KEXEC_CRASH_LOADED  "/sys/kernel/kexec_crash_loaded"
 #define KERNEL_KEXEC_CRASH_SIZE    "/sys/kernel/kexec_crash_size"
 #define KERNEL_LOCKDOWN            "/sys/kernel/security/lockdown"
+/* Present (non-zero) when the kernel can update a loaded crash image's ELF
+ * core header on hotplug (CONFIG_CRASH_HOTPLUG, 6.5 and later). */
+#define KERNEL_CRASH_ELFCOREHDR_SIZE "/sys/kernel/crash_elfcorehdr_size"
+#define KERNEL_MEMORY_CRASH_HOTPLUG  "/sys/devices/system/memory/crash_hotplug"
+#define KERNEL_CPU_CRASH_HOTPLUG     "/sys/devices/system/cpu/crash_hotplug"
 #define KERNEL_KEXEC_LOAD_DISABLED "/proc/sys/kernel/kexec_load_disabled"
 #define KERNEL_KEXEC_LIMIT_PANIC   "/proc/sys/kernel/kexec_load_limit_panic"
 #define KERNEL_KEXEC_LIMIT_REBOOT  "/proc/sys/kernel/kexec_load_limit_reboot"

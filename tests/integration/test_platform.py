@@ -74,6 +74,42 @@ class PlatformTest(KexecdTestCase):
         self.assertTrue(argv[-1].startswith("/proc/self/fd/"), "the checked kernel fd, not the path")
         self.assertEqual(self.image_props("kexec")["Syscall"], "legacy")
 
+    def test_legacy_kdump_asks_for_header_updates_only_where_possible(self):
+        """--hotplug only when the kernel can update the crash image's ELF
+        header (crash_elfcorehdr_size) and kexec-tools has the option."""
+        self.put("sys/devices/system/memory/block_size_bytes", "8000000\n")
+        self.put("sys/devices/system/cpu/online", "0-1\n")
+
+        def legacy_kdump():
+            self.load("kdump", options={"syscall": "legacy"})
+            return open(os.path.join(self.root, "fake/kdump.legacy_argv")).read().splitlines()
+
+        # Debian 12: neither the kernel (6.1) nor kexec-tools (2.0.25) can.
+        self.assertNotIn("--hotplug", legacy_kdump())
+        self.assertEqual(list(self.image_props("kdump")["CrashHotplug"]), [])
+        # A kernel with CONFIG_CRASH_HOTPLUG, an old kexec-tools: still not.
+        self.put("sys/kernel/crash_elfcorehdr_size", "4096\n")
+        self.assertNotIn("--hotplug", legacy_kdump())
+        self.assertEqual(list(self.image_props("kdump")["CrashHotplug"]), [])
+        # Both: requested, and the kernel then says it updates the header.
+        self.put("fake/kexec-help", "kexec-tools 2.0.28\n --hotplug   Do in-kernel update of the kexec loaded image\n")
+        self.assertIn("--hotplug", legacy_kdump())
+        self.assertEqual(list(self.image_props("kdump")["CrashHotplug"]), ["memory", "cpu"])
+        status = self.status_json()
+        self.assertEqual(status["kdump"]["CrashHotplug"], ["memory", "cpu"])
+        self.assertIn("by the kernel on memory, cpu hotplug", self.kexecctl("status", check=0).stdout)
+        # Never for the kexec image: its memory map is not updated by the kernel.
+        self.load("kexec", options={"syscall": "legacy"})
+        self.assertNotIn("--hotplug", open(os.path.join(self.root, "fake/kexec.legacy_argv")).read().splitlines())
+        self.assertEqual(list(self.image_props("kexec")["CrashHotplug"]), [])
+        # A kernel without the support (no such files): kexec-tools would
+        # refuse --hotplug, so it is not asked for.
+        for f in ("sys/kernel/crash_elfcorehdr_size", "sys/devices/system/memory/crash_hotplug",
+                  "sys/devices/system/cpu/crash_hotplug"):
+            os.unlink(os.path.join(self.root, f))
+        self.assertNotIn("--hotplug", legacy_kdump())
+        self.assertEqual(list(self.image_props("kdump")["CrashHotplug"]), [])
+
 
 if __name__ == "__main__":
     main()
