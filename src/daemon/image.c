@@ -54,16 +54,37 @@ int image_refresh_loaded(Image *i) {
 /* The kinds of hotplug ("memory", "cpu") for which the kernel itself keeps
  * this loaded crash image's ELF core header current (crash_hotplug, read
  * after kexecd's load): no reload is needed for those. Empty for kexec. */
-int image_append_crash_hotplug(Image *i, sd_bus_message *m) {
-        const char *kinds[3] = {};
+static void image_crash_hotplug_kinds(Image *i, const char *ret[static 3]) {
         size_t n = 0;
         if (i->type == IMAGE_KDUMP && i->loaded) {
                 if (i->crash_hotplug_memory)
-                        kinds[n++] = "memory";
+                        ret[n++] = "memory";
                 if (i->crash_hotplug_cpu)
-                        kinds[n++] = "cpu";
+                        ret[n++] = "cpu";
         }
+        ret[n] = NULL;
+}
+
+int image_append_crash_hotplug(Image *i, sd_bus_message *m) {
+        const char *kinds[3];
+        image_crash_hotplug_kinds(i, kinds);
         return sd_bus_message_append_strv(m, (char **) kinds);
+}
+
+/* One {sv} entry of a Status() dictionary holding a string array. */
+static int append_strv_entry(sd_bus_message *reply, const char *key, char **strv) {
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, strv);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
 void image_emit_changed(Image *i) {
@@ -208,30 +229,11 @@ int image_append_properties(Image *i, sd_bus_message *reply) {
         APPEND("LastReloadReason", "s", strempty(i->last_reload_reason));
         APPEND("Degraded", "b", i->degraded);
 #undef APPEND
-        r = sd_bus_message_open_container(reply, 'e', "sv");
+        const char *kinds[3];
+        image_crash_hotplug_kinds(i, kinds);
+        r = append_strv_entry(reply, "CrashHotplug", (char **) kinds);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "s", "CrashHotplug");
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = image_append_crash_hotplug(i, reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", "Initrds");
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(reply, s->spec.initrds);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = append_strv_entry(reply, "Initrds", s->spec.initrds);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

@@ -100,7 +100,7 @@ TEST(test_cpu_lists_and_bad_iomem) {
         ASSERT_EQ(layout_snapshot_read(b, &s), -EBADMSG);
 }
 
-TEST(test_many_blocks_are_fast) {
+TEST(test_many_blocks) {
         char *root = test_tmpdir();
         _cleanup_(backend_freep) Backend *b = make(root, 4096);
         LayoutSnapshot s;
@@ -110,14 +110,14 @@ TEST(test_many_blocks_are_fast) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ASSERT_EQ(s.memory_blocks, 4096);
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+        /* A figure, not a verdict: timings belong to bench/hotplug. */
         fprintf(stderr, "    4096 blocks read in %.1f ms\n", ms);
-        ASSERT_TRUE(ms < 2000); /* generous: CI machines are shared; figures live in bench/ */
 }
 
 int main(void) {
         RUN(test_snapshot_and_diffs);
         RUN(test_fingerprint_text);
         RUN(test_cpu_lists_and_bad_iomem);
-        RUN(test_many_blocks_are_fast);
+        RUN(test_many_blocks);
         return test_finish("test-layout");
 }

@@ -137,3 +137,18 @@ vm_online_new_memory() {
 vm_reloads() {
     kexecctl --json=short history | grep -c "\"image\":\"$1\",\"event\":\"reloaded\"" || true
 }
+
+# vm_status_object KEY: the {...} object KEY ("kexec", "kdump", "DeviceTree")
+# of kexecd's Status as one line of JSON (none of them nests objects).
+vm_status_object() {
+    kexecctl --json=short status | grep -o "\"$1\":{[^}]*}"
+}
+
+# Where no systemd performs the jump (the arm64 guest): kexecd's
+# last-moment check, then kexec-tools executes whatever is loaded.
+vm_prepare_and_kexec() {
+    vm_expect "kexecctl prepare-kexec" kexecctl --no-ask-password prepare-kexec
+    vm_info "kexec -e"
+    kexec -e
+    vm_fail "kexec -e returned"
+}

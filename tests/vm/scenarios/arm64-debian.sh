@@ -15,28 +15,25 @@ stage_first() {
     vm_expect "kexecctl load (auto)" kexecctl --no-ask-password load "$VM_KERNEL" \
         --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     vm_expect_eq "/sys/kernel/kexec_loaded after load" "$(cat /sys/kernel/kexec_loaded)" 1
-    json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
+    json=$(vm_status_object kexec)
     vm_info "$json"
     vm_expect_contains "the legacy path was used" "$json" '"Syscall":"legacy"'
     vm_expect_contains "Status says why" "$json" '"SyscallReason":"kexec_file_load failed with ENOSYS"'
     status=$(kexecctl status 2>&1)
     vm_expect_contains "kexecctl status explains the fallback" "$status" "kexec_file_load failed with ENOSYS"
     # The device tree report works on a real DT machine.
-    dt=$(kexecctl --json=short status | grep -o '"DeviceTree":{[^}]*}')
+    dt=$(vm_status_object DeviceTree)
     vm_info "$dt"
     vm_expect_contains "device tree report: boot memory from /memory" "$dt" '"BootMemory":[['
     vm_expect_contains "not booted from kexec yet" "$dt" '"BootedFromKexec":false'
-    vm_expect "kexecctl prepare-kexec" kexecctl --no-ask-password prepare-kexec
-    vm_info "kexec -e"
-    kexec -e
-    vm_fail "kexec -e returned"
+    vm_prepare_and_kexec
 }
 
 stage_second() {
     vm_expect_eq "second kernel's command line" "$(cat /proc/cmdline)" \
         "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     # kexec-tools got kexecd's DTB: only /chosen changed, the rest intact.
-    dt=$(kexecctl --json=short status | grep -o '"DeviceTree":{[^}]*}')
+    dt=$(vm_status_object DeviceTree)
     vm_info "$dt"
     vm_expect_contains "device tree report in the second kernel" "$dt" '"BootMemory":[['
     vm_pass

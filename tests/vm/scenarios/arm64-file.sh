@@ -18,22 +18,19 @@ stage_first() {
     vm_expect "kexecctl load (auto)" kexecctl --no-ask-password load "$VM_KERNEL" \
         --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     vm_expect_eq "/sys/kernel/kexec_loaded after load" "$(cat /sys/kernel/kexec_loaded)" 1
-    json=$(kexecctl --json=short status | grep -o '"kexec":{[^}]*}')
+    json=$(vm_status_object kexec)
     vm_info "$json"
     vm_expect_contains "the file syscall was used" "$json" '"Syscall":"file"'
     vm_expect_contains "the format was detected" "$json" '"KernelFormat":"gzip/arm64-Image"'
-    dt=$(kexecctl --json=short status | grep -o '"DeviceTree":{[^}]*}')
+    dt=$(vm_status_object DeviceTree)
     vm_expect_contains "first kernel: not booted from kexec" "$dt" '"BootedFromKexec":false'
-    vm_expect "kexecctl prepare-kexec" kexecctl --no-ask-password prepare-kexec
-    vm_info "kexec -e"
-    kexec -e
-    vm_fail "kexec -e returned"
+    vm_prepare_and_kexec
 }
 
 stage_second() {
     vm_expect_eq "second kernel's command line" "$(cat /proc/cmdline)" \
         "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
-    dt=$(kexecctl --json=short status | grep -o '"DeviceTree":{[^}]*}')
+    dt=$(vm_status_object DeviceTree)
     vm_info "$dt"
     vm_expect_contains "device tree report: boot memory from /memory" "$dt" '"BootMemory":[['
     vm_expect_contains "second kernel: booted from kexec" "$dt" '"BootedFromKexec":true'

@@ -27,7 +27,7 @@ stage_first() {
         --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=crash $MARKER nr_cpus=1"
     vm_expect_eq "/sys/kernel/kexec_crash_loaded after load" "$(cat /sys/kernel/kexec_crash_loaded)" 1
     vm_expect_eq "kexec image untouched" "$(cat /sys/kernel/kexec_loaded)" 0
-    kdump=$(kexecctl --json=short status | grep -o '"kdump":{[^}]*}')
+    kdump=$(vm_status_object kdump)
     vm_info "$kdump"
     vm_expect_contains "the file syscall was used" "$kdump" '"Syscall":"file"'
     vm_expect_contains "the format was detected" "$kdump" '"KernelFormat":"gzip/arm64-Image"'
@@ -45,7 +45,7 @@ stage_crash() {
     got=$(dd if=/proc/vmcore bs=1M count=16 2>/dev/null | wc -c)
     vm_expect_eq "bytes read from /proc/vmcore" "$got" $((16 * 1024 * 1024))
     vm_info "vmcore is $(stat -c %s /proc/vmcore) bytes"
-    dt=$(kexecctl --json=short status | grep -o '"DeviceTree":{[^}]*}')
+    dt=$(vm_status_object DeviceTree)
     vm_info "$dt"
     vm_expect_contains "kexecd: a kdump kernel (linux,elfcorehdr)" "$dt" '"KdumpKernel":true'
     vm_expect_contains "kexecd: one usable range (linux,usable-memory-range)" "$dt" '"UsableMemoryRanges":1'
