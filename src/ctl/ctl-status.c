@@ -64,16 +64,13 @@ static void print_image(json_object *img) {
                 field("Reloads", "%" PRIu64 " (last: %s)", reloads, json_get_string(img, "LastReloadReason"));
         json_object *kinds;
         if (json_object_object_get_ex(img, "CrashHotplug", &kinds) && json_object_array_length(kinds) > 0) {
-                _cleanup_free_ char *list = NULL;
-                for (size_t k = 0; k < json_object_array_length(kinds); k++) {
-                        char *next = NULL;
-                        if (asprintf(&next, "%s%s%s", strempty(list), list ? ", " : "",
-                                     json_object_get_string(json_object_array_get_idx(kinds, k))) < 0)
-                                break;
-                        free(list);
-                        list = next;
-                }
-                field("Header updates", "by the kernel on %s hotplug (no reload needed)", strempty(list));
+                /* At most "memory, cpu". */
+                char list[64] = "";
+                size_t used = 0;
+                for (size_t k = 0; k < json_object_array_length(kinds) && used < sizeof(list); k++)
+                        used += (size_t) snprintf(list + used, sizeof(list) - used, "%s%s", k ? ", " : "",
+                                                  json_object_get_string(json_object_array_get_idx(kinds, k)));
+                field("Header updates", "by the kernel on %s hotplug (no reload needed)", list);
         }
         if (stale)
                 field("Stale", "%syes%s: the memory/CPU layout changed since it was loaded", ansi_yellow(), ansi_normal());

@@ -65,26 +65,15 @@ static void image_crash_hotplug_kinds(Image *i, const char *ret[static 3]) {
         ret[n] = NULL;
 }
 
-int image_append_crash_hotplug(Image *i, sd_bus_message *m) {
+static int image_append_crash_hotplug(sd_bus_message *reply, void *userdata) {
         const char *kinds[3];
-        image_crash_hotplug_kinds(i, kinds);
-        return sd_bus_message_append_strv(m, (char **) kinds);
+        image_crash_hotplug_kinds(userdata, kinds);
+        return sd_bus_message_append_strv(reply, (char **) kinds);
 }
 
-/* One {sv} entry of a Status() dictionary holding a string array. */
-static int append_strv_entry(sd_bus_message *reply, const char *key, char **strv) {
-        int r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(reply, strv);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
+static int image_append_initrds(sd_bus_message *reply, void *userdata) {
+        Image *i = userdata;
+        return sd_bus_message_append_strv(reply, i->state.spec.initrds);
 }
 
 void image_emit_changed(Image *i) {
@@ -161,7 +150,7 @@ static int property_get_u64(sd_bus *bus, const char *path, const char *interface
 static int property_get_crash_hotplug(sd_bus *bus, const char *path, const char *interface, const char *property,
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Image *i = userdata;
-        return image_append_crash_hotplug(i, reply);
+        return image_append_crash_hotplug(reply, i);
 }
 
 static int property_get_flag(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -229,11 +218,9 @@ int image_append_properties(Image *i, sd_bus_message *reply) {
         APPEND("LastReloadReason", "s", strempty(i->last_reload_reason));
         APPEND("Degraded", "b", i->degraded);
 #undef APPEND
-        const char *kinds[3];
-        image_crash_hotplug_kinds(i, kinds);
-        r = append_strv_entry(reply, "CrashHotplug", (char **) kinds);
+        r = bus_append_dict_entry(reply, "CrashHotplug", "as", image_append_crash_hotplug, i);
         if (r >= 0)
-                r = append_strv_entry(reply, "Initrds", s->spec.initrds);
+                r = bus_append_dict_entry(reply, "Initrds", "as", image_append_initrds, i);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

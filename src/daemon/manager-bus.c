@@ -361,16 +361,15 @@ static int property_get_ima(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", m->ima.measurements);
 }
 
-/* One {sv} entry whose value an appender writes. */
-static int append_entry(Manager *m, sd_bus_message *reply, const char *key, const char *signature,
-                        int (*append)(Manager *m, sd_bus_message *reply)) {
+int bus_append_dict_entry(sd_bus_message *reply, const char *key, const char *signature,
+                          BusAppender append, void *userdata) {
         int r = sd_bus_message_open_container(reply, 'e', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(reply, "s", key);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'v', signature);
         if (r >= 0)
-                r = append(m, reply);
+                r = append(reply, userdata);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -407,9 +406,9 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                   "LayoutGeneration", "t", m->layout_generation);
         if (r < 0)
                 return r;
-        r = append_entry(m, reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions);
+        r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions, m);
         if (r >= 0)
-                r = append_entry(m, reply, "DeviceTree", "a{sv}", manager_append_devicetree);
+                r = bus_append_dict_entry(reply, "DeviceTree", "a{sv}", manager_append_devicetree, m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}",

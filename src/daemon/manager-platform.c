@@ -10,7 +10,8 @@
 #include "macro.h"
 #include "manager.h"
 
-int manager_append_crash_regions(Manager *m, sd_bus_message *reply) {
+int manager_append_crash_regions(sd_bus_message *reply, void *userdata) {
+        Manager *m = userdata;
         IomemRegion *regions = NULL;
         size_t n = 0;
         int r;
@@ -42,7 +43,8 @@ static int append_ranges(sd_bus_message *reply, const char *key, const DtRange *
 }
 
 /* a{sv}: empty when the machine has no flattened DT; "Error" when it is malformed. */
-int manager_append_devicetree(Manager *m, sd_bus_message *reply) {
+int manager_append_devicetree(sd_bus_message *reply, void *userdata) {
+        Manager *m = userdata;
         _cleanup_free_ char *msg = NULL;
         DtReport d;
         int r, q;
@@ -73,10 +75,10 @@ int manager_append_devicetree(Manager *m, sd_bus_message *reply) {
 
 int property_get_crash_regions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return manager_append_crash_regions(userdata, reply);
+        return manager_append_crash_regions(reply, userdata);
 }
 
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return manager_append_devicetree(userdata, reply);
+        return manager_append_devicetree(reply, userdata);
 }

@@ -84,7 +84,11 @@ int image_new(Manager *m, ImageType type, Image **ret);
 Image *image_free(Image *i);
 int image_register(Image *i);
 void image_emit_changed(Image *i);
-int image_append_crash_hotplug(Image *i, sd_bus_message *m);
+/* Writes one value into reply (an open container of the right signature). */
+typedef int (*BusAppender)(sd_bus_message *reply, void *userdata);
+/* One {sv} entry of a Status() dictionary, its value written by append. */
+int bus_append_dict_entry(sd_bus_message *reply, const char *key, const char *signature,
+                          BusAppender append, void *userdata);
 int image_append_properties(Image *i, sd_bus_message *reply);
 Image *manager_image_by_name(Manager *m, const char *name);
 int image_refresh_loaded(Image *i);
@@ -111,8 +115,9 @@ int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* manager-platform.c */
-int manager_append_crash_regions(Manager *m, sd_bus_message *reply);
-int manager_append_devicetree(Manager *m, sd_bus_message *reply);
+/* BusAppenders (userdata: the Manager). */
+int manager_append_crash_regions(sd_bus_message *reply, void *userdata);
+int manager_append_devicetree(sd_bus_message *reply, void *userdata);
 int property_get_crash_regions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
