@@ -149,6 +149,9 @@ int main(int argc, char *argv[]) {
         r = manager_startup(m);
         if (r < 0)
                 return EXIT_FAILURE;
+        r = manager_take_bus_name(m);
+        if (r < 0)
+                return EXIT_FAILURE;
 
         log_info("kexecd %s running (%s kernel backend).", PACKAGE_VERSION, backend->ops->name);
         (void) sd_notify(false, "READY=1\nSTATUS=Watching kexec and kdump images.");

@@ -9,6 +9,7 @@
 #include "build-config.h"
 #include "cmdline.h"
 #include "errors.h"
+#include "kexecd-limits.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -40,10 +41,46 @@ static int read_image_name(sd_bus_message *msg, Manager *m, ImageType *ret, sd_b
 }
 
 static int check_path_shape(const char *what, const char *path, sd_bus_error *error) {
-        if (isempty(path) || path[0] != '/')
-                return kexecd_error_setf(error, -EISDIR, "%s path must be absolute: '%s'", what, strempty(path));
-        if (strlen(path) >= 4096)
-                return kexecd_error_setf(error, -EISDIR, "%s path is too long.", what);
+        size_t n = strlen(path);
+        if (n > KEXECD_PATH_MAX)
+                return kexecd_error_setf(error, -EISDIR, "%s path is %zu bytes long, at most %u are accepted.",
+                                         what, n, KEXECD_PATH_MAX);
+        if (n == 0 || path[0] != '/')
+                return kexecd_error_setf(error, -EISDIR, "%s path must be absolute: '%s'", what, path);
+        return 0;
+}
+
+/* Reads Load()'s initrd list, refusing it as soon as it is longer than
+ * kexecd accepts: a 32 MiB message holds millions of strings, and nothing
+ * may be done per entry before the bound (sd_bus_message_read_strv() would
+ * copy them all, in quadratic time). */
+static int read_initrds(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        const char *path;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r < 0)
+                return r;
+        l = calloc(KEXECD_INITRDS_MAX + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        while ((r = sd_bus_message_read_basic(msg, 's', &path)) > 0) {
+                if (n >= KEXECD_INITRDS_MAX)
+                        return kexecd_error_setf(error, -EMSGSIZE, "More than %u initrds given.", KEXECD_INITRDS_MAX);
+                r = check_path_shape("Initrd", path, error);
+                if (r < 0)
+                        return r;
+                if (!(l[n++] = strdup(path)))
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        *ret = n > 0 ? TAKE_PTR(l) : NULL;
         return 0;
 }
 
@@ -51,6 +88,9 @@ static int check_path_shape(const char *what, const char *path, sd_bus_error *er
  * silently ignored by a daemon that boots kernels. */
 static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interactive, sd_bus_error *error) {
         int r;
+
+        static const char *const known[] = { "interactive", "syscall", "append" };
+        unsigned seen = 0;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
         if (r < 0)
@@ -60,6 +100,14 @@ static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interact
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r < 0)
                         return r;
+                /* A key given twice is a caller's mistake, not "last one
+                 * wins": say so (and bound the loop with it). */
+                for (size_t k = 0; k < ELEMENTSOF(known); k++)
+                        if (streq(key, known[k])) {
+                                if (seen & (1u << k))
+                                        return kexecd_error_setf(error, -EDOM, "Option '%s' given more than once.", key);
+                                seen |= 1u << k;
+                        }
                 r = sd_bus_message_peek_type(msg, NULL, &contents);
                 if (r < 0)
                         return r;
@@ -103,7 +151,7 @@ static int validate_cmdline_arg(const char *what, const char *s, sd_bus_error *e
         if (r == -E2BIG)
                 return kexecd_error_setf(error, r, "%s is %zu bytes, the kernel accepts at most %d.", what, strlen(s), KEXECD_CMDLINE_MAX);
         if (r < 0)
-                return kexecd_error_setf(error, r, "%s contains control characters (newline, tab, ...).", what);
+                return kexecd_error_setf(error, r, "%s contains control characters (newline, tab, U+0080..U+009F, ...).", what);
         return 0;
 }
 
@@ -133,15 +181,13 @@ static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &kernel);
         if (r >= 0)
-                r = sd_bus_message_read_strv(msg, &req->spec.initrds);
+                r = check_path_shape("Kernel", kernel, error);
+        if (r >= 0)
+                r = read_initrds(msg, &req->spec.initrds, error);
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &cmdline);
         if (r >= 0)
                 r = read_load_options(msg, &req->spec, &interactive, error);
-        if (r >= 0)
-                r = check_path_shape("Kernel", kernel, error);
-        for (char **i = req->spec.initrds; r >= 0 && i && *i; i++)
-                r = check_path_shape("Initrd", *i, error);
         if (r >= 0)
                 r = validate_cmdline_arg("Command line", cmdline, error);
         if (r >= 0 && req->spec.append)

@@ -101,9 +101,29 @@ int manager_connect_bus(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach bus to event loop: %m");
-        /* Take the name last, so that no call arrives before the objects
-         * exist; and fail if another kexecd already owns it. */
-        r = sd_bus_request_name(m->bus, KEXECD_BUS_NAME, 0);
+        /* The name is taken only after start-up (manager_take_bus_name()),
+         * but a second kexecd must not touch the images the first one
+         * owns: give up now if the name has an owner. */
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int owned = 0;
+                r = sd_bus_call_method(m->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "NameHasOwner", &error, &reply, "s", KEXECD_BUS_NAME);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "b", &owned);
+                if (r >= 0 && owned)
+                        return log_error_errno(-EEXIST, "Failed to acquire bus name " KEXECD_BUS_NAME
+                                               ": another kexecd owns it.");
+        }
+        return 0;
+}
+
+int manager_take_bus_name(Manager *m) {
+        /* Only once start-up has restored and adopted the images: a client
+         * (or systemd, for Type=dbus) that sees the name may trust what
+         * Status says. Fails if another kexecd already owns it. */
+        int r = sd_bus_request_name(m->bus, KEXECD_BUS_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire bus name " KEXECD_BUS_NAME ": %m");
         return 0;

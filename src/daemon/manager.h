@@ -68,6 +68,7 @@ static inline void manager_freep(Manager **m) {
         manager_free(*m);
 }
 int manager_connect_bus(Manager *m);
+int manager_take_bus_name(Manager *m);
 /* Adopts what the kernel has loaded and loads what is configured. */
 int manager_startup(Manager *m);
 

@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "fileio.h"
 #include "input-file.h"
 #include "kernel-image.h"
 #include "macro.h"
@@ -251,10 +252,16 @@ static int pe_find_section(const uint8_t *d, size_t n, const char *want, PeSecti
 
 static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const char *outer, uint64_t max, char **msg);
 
+/* Enough of the head to tell an uncompressed kernel (x86 setup header at
+ * 0x1f1..0x268, arm64 Image header at 0..0x40) from everything else. */
+#define KERNEL_HEAD_SIZE 4096u
+
 int kernel_image_open(int fd, uint64_t max_size, KernelImage **ret, char **ret_message) {
         _cleanup_(kernel_image_freep) KernelImage *k = calloc(1, sizeof(KernelImage));
+        _cleanup_free_ uint8_t *data = NULL;
+        uint8_t head[KERNEL_HEAD_SIZE];
         struct stat st;
-        uint8_t *map;
+        size_t n;
         int r;
 
         if (!k)
@@ -269,11 +276,39 @@ int kernel_image_open(int fd, uint64_t max_size, KernelImage **ret, char **ret_m
                 return fail(ret_message, -ENOEXEC, "empty file");
         if ((uint64_t) st.st_size > COMPRESSED_MAX && (uint64_t) st.st_size > max_size)
                 return fail(ret_message, -EFBIG, "file of %lld bytes is larger than any kernel image", (long long) st.st_size);
-        map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED)
-                return -errno;
-        r = open_inner(k, fd, map, (size_t) st.st_size, NULL, max_size, ret_message);
-        munmap(map, (size_t) st.st_size);
+
+        /* The file is read, never mapped: its owner can truncate it at any
+         * moment, and a mapping would then kill the daemon with SIGBUS. A
+         * file that shrinks while it is read is reported as truncated. */
+        n = (uint64_t) st.st_size < KERNEL_HEAD_SIZE ? (size_t) st.st_size : KERNEL_HEAD_SIZE;
+        r = pread_exact(fd, head, n, 0);
+        if (r == -ENODATA)
+                return fail(ret_message, -EUCLEAN, "file was truncated while it was read");
+        if (r < 0)
+                return r;
+        const char *fmt = kernel_sniff(head, n);
+        if (fmt && (streq(fmt, "bzImage") || streq(fmt, "arm64-Image"))) {
+                /* Uncompressed: the kernel reads the file itself, by its
+                 * original fd; only the head is needed here. */
+                r = open_inner(k, fd, head, n, NULL, max_size, ret_message);
+                if (r < 0)
+                        return r;
+                k->size = (uint64_t) st.st_size;
+                *ret = TAKE_PTR(k);
+                return 0;
+        }
+        if (!fmt)
+                return fail(ret_message, -ENOEXEC, "not a kernel image (no x86 boot header, arm64 Image header, PE, or compression format)");
+
+        data = malloc((size_t) st.st_size);
+        if (!data)
+                return -ENOMEM;
+        r = pread_exact(fd, data, (size_t) st.st_size, 0);
+        if (r == -ENODATA)
+                return fail(ret_message, -EUCLEAN, "file was truncated while it was read");
+        if (r < 0)
+                return r;
+        r = open_inner(k, fd, data, (size_t) st.st_size, NULL, max_size, ret_message);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(k);

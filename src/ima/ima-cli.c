@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -149,7 +150,10 @@ int ima_cli_replay(int argc, char *argv[]) {
                 size_t size;
                 ImaLog log;
                 ImaParseError err;
-                int r = read_full_file(argv[f], 1024u * 1024u * 1024u, &buf, &size);
+                /* A command-line tool may read a pipe (/dev/stdin, <(...)):
+                 * unlike the daemon, it opens whatever it is given. */
+                _cleanup_close_ int fd = open(argv[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                int r = fd < 0 ? -errno : read_full_fd(fd, 1024u * 1024u * 1024u, &buf, &size);
                 if (r < 0) {
                         fprintf(stderr, "%s: %s\n", argv[f], strerror(-r));
                         return 2;

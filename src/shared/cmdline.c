@@ -5,15 +5,22 @@
 
 #include "cmdline.h"
 #include "macro.h"
+#include "utf8.h"
 
 int cmdline_validate(const char *cmdline) {
         if (!cmdline)
                 return 0;
         if (strlen(cmdline) > KEXECD_CMDLINE_MAX)
                 return -E2BIG;
-        for (const unsigned char *p = (const unsigned char *) cmdline; *p; p++)
-                if (*p < 0x20 || *p == 0x7f)
+        /* Control characters (C0, DEL and C1, U+0080..U+009F) would be
+         * interpreted by a terminal showing the line; bytes that are not
+         * UTF-8 could not be shown over D-Bus at all (utf8.h). */
+        for (const unsigned char *p = (const unsigned char *) cmdline; *p;) {
+                size_t n = utf8_sequence_length(p);
+                if (n == 0 || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
                         return -EILSEQ;
+                p += n;
+        }
         return 0;
 }
 

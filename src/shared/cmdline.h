@@ -15,7 +15,8 @@
 #define KEXECD_KDUMP_EXTRA_DEFAULT "irqpoll nr_cpus=1 reset_devices"
 
 /* 0 if `cmdline` may be passed to the kernel; -E2BIG if too long, -EILSEQ
- * for control characters (newline, tab, ...). A NUL cannot travel over
+ * for control characters (newline, tab, DEL, U+0080..U+009F) or bytes that
+ * are not UTF-8. A NUL cannot travel over
  * D-Bus, so callers that accept a length must check it themselves. */
 int cmdline_validate(const char *cmdline);
 

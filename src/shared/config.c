@@ -11,7 +11,10 @@
 #include "cmdline.h"
 #include "config.h"
 #include "log.h"
+#include "fileio.h"
+#include "kexecd-limits.h"
 #include "macro.h"
+#include "utf8.h"
 
 void kexecd_config_init(KexecdConfig *c) {
         *c = (KexecdConfig) {
@@ -62,6 +65,8 @@ static int set_string(char **dst, const char *v) {
 
 static int initrds_push(char ***l, const char *v) {
         size_t n = strv_length(*l);
+        if (n >= KEXECD_INITRDS_MAX)
+                return -E2BIG;
         char **t = realloc(*l, sizeof(char *) * (n + 2));
         if (!t)
                 return -ENOMEM;
@@ -77,14 +82,26 @@ typedef struct ParseContext {
         const char *path;
 } ParseContext;
 
+/* Paths come back over D-Bus (Status): they must be UTF-8, and short
+ * enough for the kernel to open. */
+static bool path_value_ok(ParseContext *p, const char *name, const char *value) {
+        if (value[0] != '/')
+                log_warning("%s: %s= must be an absolute path, ignoring: %s", p->path, name, value);
+        else if (strlen(value) > KEXECD_PATH_MAX)
+                log_warning("%s: %s= is longer than %u bytes, ignoring", p->path, name, KEXECD_PATH_MAX);
+        else if (!utf8_is_valid(value))
+                log_warning("%s: %s= is not valid UTF-8, ignoring", p->path, name);
+        else
+                return true;
+        return false;
+}
+
 static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const char *name, const char *value) {
         int r;
 
         if (streq(name, "Kernel")) {
-                if (!isempty(value) && value[0] != '/') {
-                        log_warning("%s: Kernel= must be an absolute path, ignoring: %s", p->path, value);
+                if (!isempty(value) && !path_value_ok(p, name, value))
                         return -EINVAL;
-                }
                 return set_string(&ic->spec.kernel, value);
         }
         if (streq(name, "Initrd")) {
@@ -93,17 +110,20 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
                         ic->spec.initrds = NULL;
                         return 0;
                 }
-                if (value[0] != '/') {
-                        log_warning("%s: Initrd= must be an absolute path, ignoring: %s", p->path, value);
+                if (!path_value_ok(p, name, value))
+                        return -EINVAL;
+                r = initrds_push(&ic->spec.initrds, value);
+                if (r == -E2BIG) {
+                        log_warning("%s: more than %u Initrd= lines, ignoring: %s", p->path, KEXECD_INITRDS_MAX, value);
                         return -EINVAL;
                 }
-                return initrds_push(&ic->spec.initrds, value);
+                return r;
         }
         if (streq(name, "Cmdline") || streq(name, "Append")) {
                 r = cmdline_validate(value);
                 if (r < 0) {
                         log_warning("%s: invalid %s= (%s), ignoring", p->path, name,
-                                    r == -E2BIG ? "too long" : "control characters");
+                                    r == -E2BIG ? "too long" : "control characters or bytes that are not UTF-8");
                         return -EINVAL;
                 }
                 return set_string(streq(name, "Cmdline") ? &ic->spec.cmdline : &ic->spec.append, value);
@@ -171,11 +191,24 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 }
 
 int kexecd_config_parse_file(KexecdConfig *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        /* Regular files of bounded size only: a FIFO or a symlink to
+         * /dev/zero must not hang or spin the daemon at start-up. */
+        int r = read_full_file(path, KEXECD_CONFIG_FILE_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        if (strlen(text) != size) {
+                log_warning("%s: contains a NUL byte, ignoring the file", path);
+                c->warnings++;
+                return 0;
+        }
+        return kexecd_config_parse_text(c, path, text);
+}
+
+int kexecd_config_parse_text(KexecdConfig *c, const char *path, const char *text) {
         ParseContext p = { .config = c, .path = path };
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        int r = ini_parse_file(f, config_ini_handler, &p);
+        int r = ini_parse_string(text, config_ini_handler, &p);
         if (r < 0)
                 return -EIO;
         if (r > 0) {
@@ -201,21 +234,33 @@ int kexecd_config_load(KexecdConfig *c, const char *dir) {
 
         r = kexecd_config_parse_file(c, main_path);
         if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "Failed to read %s: %s", main_path, strerror(-r));
+                return log_error_errno(r, "Failed to read %s: %s", main_path,
+                                       r == -EBADFD ? "not a regular file" : strerror(-r));
 
         n = scandir(dropin_dir, &entries, filter_conf, alphasort);
         if (n < 0)
                 return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to list %s: %m", dropin_dir);
 
+        if (n > (int) KEXECD_CONFIG_DROPINS_MAX)
+                log_warning("%s: %d drop-ins, reading only the first %u", dropin_dir, n, KEXECD_CONFIG_DROPINS_MAX);
         r = 0;
         for (int i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL;
+                if (i >= (int) KEXECD_CONFIG_DROPINS_MAX) {
+                        free(entries[i]);
+                        continue;
+                }
                 if (r >= 0 && asprintf(&path, "%s/%s", dropin_dir, entries[i]->d_name) < 0)
                         r = -ENOMEM;
                 if (r >= 0) {
                         int k = kexecd_config_parse_file(c, path);
-                        if (k < 0)
-                                r = log_error_errno(k, "Failed to read %s: %s", path, strerror(-k));
+                        /* One unreadable drop-in (a FIFO, a device, too
+                         * large) is skipped, not fatal for the rest. */
+                        if (k < 0) {
+                                log_error_errno(k, "Failed to read %s, skipping it: %s", path,
+                                                k == -EBADFD ? "not a regular file" : strerror(-k));
+                                c->warnings++;
+                        }
                 }
                 free(entries[i]);
         }

@@ -37,6 +37,8 @@ int kexecd_config_load(KexecdConfig *c, const char *dir);
 
 /* Parses one file into c (exposed for tests). */
 int kexecd_config_parse_file(KexecdConfig *c, const char *path);
+/* Parses one file's text; `path` names it in messages (the fuzzer's entry). */
+int kexecd_config_parse_text(KexecdConfig *c, const char *path, const char *text);
 
 int parse_boolean(const char *v);
 int parse_seconds(const char *v, uint64_t *ret_usec);

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "macro.h"
+#include "utf8.h"
 
 const sd_bus_error_map kexecd_error_map[] = {
         SD_BUS_ERROR_MAP(KEXECD_ERROR_UNKNOWN_IMAGE,       ENXIO),
@@ -33,6 +34,11 @@ const sd_bus_error_map kexecd_error_map[] = {
         SD_BUS_ERROR_MAP(KEXECD_ERROR_MALFORMED_IMA_LOG,   EBADMSG),
         SD_BUS_ERROR_MAP(KEXECD_ERROR_NO_TPM,              ENODEV),
         SD_BUS_ERROR_MAP(KEXECD_ERROR_STALE_IMAGE,         ESTALE),
+        SD_BUS_ERROR_MAP(KEXECD_ERROR_TOO_MANY_REQUESTS,   EAGAIN),
+        SD_BUS_ERROR_MAP(KEXECD_ERROR_LIMIT_EXCEEDED,      EMSGSIZE),
+        SD_BUS_ERROR_MAP(KEXECD_ERROR_STATE_NOT_SAVED,     ENOSPC),
+        SD_BUS_ERROR_MAP(KEXECD_ERROR_IMA_UNAVAILABLE,     EMEDIUMTYPE),
+        SD_BUS_ERROR_MAP(KEXECD_ERROR_IMA_LOG_TOO_LARGE,   EOVERFLOW),
         SD_BUS_ERROR_MAP_END
 };
 
@@ -52,24 +58,30 @@ const char *kexecd_error_name_from_errno(int error) {
 
 int kexecd_error_setf(sd_bus_error *e, int error, const char *fmt, ...) {
         const char *name = kexecd_error_name_from_errno(error);
+        _cleanup_free_ char *text = NULL, *escaped = NULL;
         va_list ap;
+        int k;
 
         if (error > 0)
                 error = -error;
         if (error == 0)
                 error = -EIO;
 
+        /* The message may quote kexec-tools' output or a path from the
+         * configuration: escape what is not UTF-8, or the error reply
+         * could not be sent at all and the caller would wait for a
+         * timeout instead (utf8.h). */
+        va_start(ap, fmt);
+        k = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        const char *message = k < 0 ? NULL : utf8_or_escaped(text, &escaped);
+
         if (!name) {
                 /* Not one of ours (ENOMEM, EINVAL for bad D-Bus args, ...):
                  * let sd-bus pick the standard org.freedesktop.DBus name. */
-                va_start(ap, fmt);
-                sd_bus_error_set_errnofv(e, -error, fmt, ap);
-                va_end(ap);
+                sd_bus_error_set_errnof(e, -error, "%s", strempty(message));
                 return error;
         }
-
-        va_start(ap, fmt);
-        sd_bus_error_setfv(e, name, fmt, ap);
-        va_end(ap);
+        sd_bus_error_set(e, name, message);
         return error;
 }

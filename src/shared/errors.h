@@ -36,6 +36,11 @@
 #define KEXECD_ERROR_MALFORMED_IMA_LOG    KEXECD_ERROR_PREFIX "MalformedImaLog"     /* EBADMSG */
 #define KEXECD_ERROR_NO_TPM               KEXECD_ERROR_PREFIX "NoTpm"               /* ENODEV */
 #define KEXECD_ERROR_STALE_IMAGE          KEXECD_ERROR_PREFIX "StaleImage"          /* ESTALE */
+#define KEXECD_ERROR_TOO_MANY_REQUESTS    KEXECD_ERROR_PREFIX "TooManyRequests"     /* EAGAIN */
+#define KEXECD_ERROR_LIMIT_EXCEEDED       KEXECD_ERROR_PREFIX "LimitExceeded"       /* EMSGSIZE */
+#define KEXECD_ERROR_STATE_NOT_SAVED      KEXECD_ERROR_PREFIX "StateNotSaved"       /* ENOSPC */
+#define KEXECD_ERROR_IMA_UNAVAILABLE      KEXECD_ERROR_PREFIX "ImaUnavailable"      /* EMEDIUMTYPE */
+#define KEXECD_ERROR_IMA_LOG_TOO_LARGE    KEXECD_ERROR_PREFIX "ImaLogTooLarge"      /* EOVERFLOW */
 
 extern const sd_bus_error_map kexecd_error_map[];
 

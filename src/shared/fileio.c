@@ -54,10 +54,43 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
 }
 
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        /* O_NONBLOCK: a FIFO planted where a file should be must not make
+         * the daemon hang in open(); it is refused below. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        /* Only regular files: a FIFO would block, a symlink to /dev/zero
+         * would never end. procfs and sysfs files are regular. */
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max_size)
+                return -EFBIG;
+        if (fcntl(fd, F_SETFL, 0) < 0)
+                return -errno;
         return read_full_fd(fd, max_size, ret, ret_size);
+}
+
+int pread_exact(int fd, void *buf, size_t size, uint64_t offset) {
+        uint8_t *p = buf;
+        while (size > 0) {
+                ssize_t k = pread(fd, p, size, (off_t) offset);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return -ENODATA;
+                p += k;
+                size -= (size_t) k;
+                offset += (uint64_t) k;
+        }
+        return 0;
 }
 
 static int fsync_directory_of(const char *path) {

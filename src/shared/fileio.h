@@ -2,11 +2,18 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Reads a whole file (at most max_size bytes; -EFBIG beyond) from an fd or a
  * path. The buffer is NUL-terminated for convenience; *ret_size excludes it. */
 int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+/* read_full_file() reads regular files only (-EBADFD for FIFOs, devices,
+ * sockets; -EISDIR for directories) and never blocks in open(). */
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+
+/* pread()s exactly `size` bytes at `offset`; -ENODATA if the file ends
+ * first (it was truncated under us), so callers never read past the end. */
+int pread_exact(int fd, void *buf, size_t size, uint64_t offset);
 
 /* Writes `data` to `path` atomically: a temporary file in the same directory,
  * fsync, rename over the target, fsync of the directory. A crash at any

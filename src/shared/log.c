@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -72,4 +73,21 @@ void log_event(int level, const char *message_id, const char *image, const char 
                                 NULL);
         else
                 fprintf(stderr, "%s\n", buf);
+}
+
+bool ratelimit_below(RateLimit *rl) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+
+        if (rl->begin_usec == 0 || now - rl->begin_usec >= rl->interval_usec) {
+                rl->begin_usec = now;
+                rl->num = 0;
+        }
+        if (rl->num < rl->burst) {
+                rl->num++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
 }

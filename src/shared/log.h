@@ -6,6 +6,8 @@
  * search for (load, unload, failure, reload) carry stable MESSAGE_IDs; see
  * docs/journal.md for the catalogue. */
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -39,3 +41,30 @@ void log_event(int level, const char *message_id, const char *image, const char 
 #define log_error_errno(e, ...)   log_internal_errno(LOG_ERR, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_internal_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_oom() log_internal_errno(LOG_ERR, -ENOMEM, "Out of memory.")
+
+/* Rate limiting for messages an unprivileged caller can trigger at will
+ * (denied requests, VerifyIma): a flood must not hide real messages behind
+ * journald's own rate limit. At most `burst` messages per `interval_usec`;
+ * the first message after a suppressed stretch says how many were dropped. */
+typedef struct RateLimit {
+        uint64_t interval_usec;
+        unsigned burst;
+        uint64_t begin_usec;
+        unsigned num;
+        unsigned suppressed;
+} RateLimit;
+#define RATELIMIT_INIT(interval, b) { .interval_usec = (interval), .burst = (b) }
+
+/* true if a message may be logged now; false counts it as suppressed. */
+bool ratelimit_below(RateLimit *rl);
+
+#define log_ratelimited(rl, level, ...)                                         \
+        do {                                                                    \
+                if (ratelimit_below(rl)) {                                      \
+                        if ((rl)->suppressed > 0) {                             \
+                                log_internal((level), "(%u similar messages suppressed)", (rl)->suppressed); \
+                                (rl)->suppressed = 0;                           \
+                        }                                                       \
+                        log_internal((level), __VA_ARGS__);                     \
+                }                                                               \
+        } while (0)

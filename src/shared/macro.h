@@ -83,6 +83,10 @@ static inline size_t strv_length(char *const *l) {
 static inline const char *strempty(const char *s) {
         return s ? s : "";
 }
+static inline const char *strna(const char *s) {
+        return s ? s : "n/a";
+}
+#define UID_FMT "%u"
 static inline int streq_ptr(const char *a, const char *b) {
         if (!a || !b)
                 return a == b;

@@ -66,26 +66,45 @@ class KexecdTestCase(unittest.TestCase):
         cls.bus_proc = subprocess.Popen(["dbus-daemon", "--nofork", "--config-file=" + conf])
         cls.address = "unix:path=" + socket
         os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = cls.address
-        deadline = time.time() + 10
-        while not os.path.exists(socket):
-            if time.time() > deadline:
-                raise RuntimeError("dbus-daemon did not start")
-            time.sleep(0.05)
-        cls.polkit_proc = subprocess.Popen([PYTHON, "-m", "dbusmock", "--template", "polkitd", "--system"],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # One connection per class: each class has its own dbus-daemon.
-        cls.bus = dbus.bus.BusConnection(cls.address)
-        cls.wait_for_name("org.freedesktop.PolicyKit1")
-        cls.polkit = dbus.Interface(cls.bus.get_object("org.freedesktop.PolicyKit1",
-                                                       "/org/freedesktop/PolicyKit1/Authority"),
-                                    "org.freedesktop.DBus.Mock")
+        try:
+            # The socket file appears at bind(), before listen(): wait
+            # until a connection really succeeds, not for the file.
+            cls.bus = cls.connect_when_ready(cls.address)
+            # A polkit stand-in that records who is asked about and answers
+            # per caller (tests/lib/polkitd_strict.py), not dbusmock's
+            # lenient one.
+            cls.polkit_proc = subprocess.Popen([PYTHON, "-m", "dbusmock", "--template",
+                                                os.path.join(SRC, "tests", "lib", "polkitd_strict.py"), "--system"],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cls.wait_for_name("org.freedesktop.PolicyKit1")
+            cls.polkit = dbus.Interface(cls.bus.get_object("org.freedesktop.PolicyKit1",
+                                                           "/org/freedesktop/PolicyKit1/Authority"),
+                                        "org.freedesktop.DBus.Mock")
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails: never
+            # leave a bus or a polkit stand-in behind to hang the run.
+            cls.tearDownClass()
+            raise
+
+    @staticmethod
+    def connect_when_ready(address, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                return dbus.bus.BusConnection(address)
+            except dbus.exceptions.DBusException:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @classmethod
     def tearDownClass(cls):
-        cls.bus.close()
-        for p in (cls.polkit_proc, cls.bus_proc):
-            p.terminate()
-            p.wait(10)
+        if getattr(cls, "bus", None):
+            cls.bus.close()
+        for p in (getattr(cls, "polkit_proc", None), cls.bus_proc):
+            if p:
+                p.terminate()
+                p.wait(10)
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
@@ -113,7 +132,9 @@ class KexecdTestCase(unittest.TestCase):
         for p in (self.kernel, self.initrd):
             os.chmod(p, 0o644)
         self.polkit.SetAllowed(dbus.Array([], signature="s"))
-        self.polkit.SetDelay(0.0)
+        self.polkit.SimulateHang(False)
+        self.polkit.ReleaseHangingCalls()
+        self.polkit.ClearChecks()
         self.daemon = None
         self.start_daemon()
 
@@ -184,6 +205,37 @@ class KexecdTestCase(unittest.TestCase):
             self.assertEqual(p.returncode, check, "kexecctl %s: rc=%d\nstdout:%s\nstderr:%s" %
                              (" ".join(args), p.returncode, p.stdout, p.stderr))
         return p
+
+    def as_user(self, user, calls, parallel=False, wait=True):
+        """Runs Manager calls as `user` (root bypasses polkit, so denial
+        and bounds can only be seen from another uid). Each call is
+        (method, [args]); returns one dict per call, or with wait=False the
+        Popen after every call was sent."""
+        cmd = ["setpriv", "--reuid=" + user, "--regid=nogroup", "--clear-groups", PYTHON,
+               os.path.join(HERE, "bus_client.py"), self.address,
+               json.dumps([[m, list(a), {}] for m, a in calls])] + (["--parallel"] if parallel else [])
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if not wait:
+            line = p.stdout.readline()
+            self.assertIn("sent", line, p.stderr.read() if not line else line)
+            return p
+        return self.client_results(p)
+
+    def client_results(self, p, timeout=120):
+        out, err = p.communicate(timeout=timeout)
+        self.assertEqual(p.returncode, 0, err)
+        return [json.loads(line) for line in out.splitlines() if line and "sent" not in json.loads(line)]
+
+    def load_args(self, image="kexec", kernel=None, initrds=(), cmdline="", options=None):
+        return ("Load", [image, kernel or self.kernel, list(initrds), cmdline, options or {}])
+
+    def wait_for(self, predicate, what, timeout=30):
+        """Waits for a condition instead of sleeping a fixed time."""
+        deadline = time.time() + timeout
+        while not predicate():
+            if time.time() > deadline:
+                self.fail("timed out waiting for " + what)
+            time.sleep(0.02)
 
     def status_json(self):
         p = self.kexecctl("--json=short", "status", check=0)

@@ -181,7 +181,7 @@ class ImaChainTest(KexecdTestCase):
         self.assertTrue(lines[0].startswith("10 ") and lines[0].endswith("boot_aggregate"))
         self.kexecctl("ima", "export", "yaml", check=2)
         self.polkit.SetAllowed([])
-        self.kexecctl("ima", "export", "binary", check=3)
+        self.kexecctl("ima", "export", "binary", user="nobody", check=3)
         self.assertDBusError(ERR + "InvalidOption", self.manager.ExportImaLog, "xml")
 
 

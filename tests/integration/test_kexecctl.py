@@ -53,7 +53,7 @@ class KexecctlTest(KexecdTestCase):
         self.assertEqual(self.image_props("kexec")["Kernel"], self.kernel)
 
     def test_exit_codes(self):
-        self.assertEqual(self.kexecctl("load", self.kernel, check=3).returncode, 3)  # denied
+        self.assertEqual(self.kexecctl("load", self.kernel, user="nobody", check=3).returncode, 3)  # denied
         self.allow()
         self.kexecctl("load", os.path.join(self.dir, "missing"), check=4)
         p = self.kexecctl("load", "/etc/hostname", check=4)

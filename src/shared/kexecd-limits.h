@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Every bound on what a caller, a configuration file or a state file can
+ * make kexecd hold or do, in one place, so that what is accepted on the way
+ * in can always be read back on the way out (a state file written for an
+ * accepted request must never exceed what the reader takes). The values and
+ * their reasons are tabled in docs/security.md. */
+
+/* Initrds per image: real systems use one to three (microcode, initrd,
+ * sometimes an extra cpio); 32 leaves room without letting one message make
+ * the daemon open and concatenate thousands of files. */
+#define KEXECD_INITRDS_MAX 32u
+
+/* A path the kernel could open (PATH_MAX includes the NUL). */
+#define KEXECD_PATH_MAX 4095u
+
+/* Concatenated initrds are copied into memory: bounded so that a sparse
+ * multi-GiB file cannot exhaust memory or block the loop for long. The
+ * largest initrds seen in distributions (with firmware) are ~250 MiB. */
+#define KEXECD_INITRDS_TOTAL_MAX (1024ull * 1024 * 1024)
+
+/* Authorization checks waiting for polkit. The system bus allows 128
+ * pending replies per connection (max_replies_per_connection); kexecd stays
+ * well below it so that its own calls never hit the bus limit. */
+#define KEXECD_POLKIT_PENDING_MAX 64u
+#define KEXECD_POLKIT_PENDING_PER_UID_MAX 8u
+
+/* Options in Load()'s a{sv}: three are known; anything beyond is refused. */
+#define KEXECD_LOAD_OPTIONS_MAX 8u
+
+/* State file: the largest accepted spec is KEXECD_INITRDS_MAX + 1 paths of
+ * KEXECD_PATH_MAX bytes and three command lines; JSON escapes a byte to at
+ * most six. The reader takes exactly this. */
+#define KEXECD_STATE_FILE_MAX (((KEXECD_INITRDS_MAX + 1u) * KEXECD_PATH_MAX + 4u * 4096u) * 6u + 65536u)
+
+/* Configuration files (kexecd.conf and each drop-in) and drop-ins per dir. */
+#define KEXECD_CONFIG_FILE_MAX (64u * 1024u)
+#define KEXECD_CONFIG_DROPINS_MAX 128u
