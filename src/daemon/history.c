@@ -11,6 +11,7 @@
 #include "history.h"
 #include "log.h"
 #include "macro.h"
+#include "utf8.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
@@ -38,8 +39,12 @@ static int push(History *h, uint64_t t, const char *image, const char *event, co
                 h->allocated = n;
         }
         HistoryEntry *e = &h->entries[h->n];
-        *e = (HistoryEntry) { .time_usec = t, .image = strdup(strempty(image)),
-                              .event = strdup(strempty(event)), .detail = strdup(strempty(detail)) };
+        /* Details quote paths and kexec-tools' output; an entry goes out
+         * over D-Bus (GetHistory, HistoryEvent), so it is kept escaped,
+         * whether it was just recorded or read from an older file. */
+        *e = (HistoryEntry) { .time_usec = t, .image = utf8_escape_invalid(strempty(image)),
+                              .event = utf8_escape_invalid(strempty(event)),
+                              .detail = utf8_escape_invalid(strempty(detail)) };
         if (!e->image || !e->event || !e->detail) {
                 entry_done(e);
                 return -ENOMEM;
@@ -130,9 +135,17 @@ static int compact(History *h) {
 }
 
 int history_add(History *h, uint64_t time_usec, const char *image, const char *event, const char *detail) {
-        _cleanup_free_ char *line = entry_to_line(time_usec, image, event, detail);
+        _cleanup_free_ char *line = NULL, *shortened = NULL;
         int r;
 
+        /* Bounded, so the file stays far below what history_open() reads
+         * (HISTORY_MAX_ENTRIES * 2 lines before compaction). */
+        if (detail && strlen(detail) > HISTORY_DETAIL_MAX) {
+                if (asprintf(&shortened, "%.*s...", HISTORY_DETAIL_MAX, detail) < 0)
+                        return -ENOMEM;
+                detail = shortened;
+        }
+        line = entry_to_line(time_usec, image, event, detail);
         if (!line)
                 return -ENOMEM;
         r = push(h, time_usec, image, event, detail);
@@ -143,7 +156,9 @@ int history_add(History *h, uint64_t time_usec, const char *image, const char *e
         if (h->lines_in_file >= 2 * HISTORY_MAX_ENTRIES)
                 return compact(h);
 
-        _cleanup_close_ int fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* O_NONBLOCK: a FIFO in place of the file fails (ENXIO) instead of
+         * blocking the daemon until someone reads it. */
+        _cleanup_close_ int fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
         if (fd < 0)
                 return -errno;
         size_t len = strlen(line);

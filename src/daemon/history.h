@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define HISTORY_MAX_ENTRIES 1000
+#define HISTORY_DETAIL_MAX 2048
 
 typedef struct HistoryEntry {
         uint64_t time_usec; /* CLOCK_REALTIME */

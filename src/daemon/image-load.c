@@ -58,12 +58,15 @@ static int check_kernel_allows(Image *i, sd_bus_error *error) {
 static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, char **ret, sd_bus_error *error) {
         Manager *m = i->manager;
         _cleanup_free_ char *running = NULL, *out = NULL;
+        const char *source = "Command line";
         int r;
 
         if (isempty(spec->cmdline) && !isempty(embedded)) {
+                source = "The UKI's embedded command line (.cmdline)";
                 r = isempty(spec->append) ? ((out = strdup(embedded)) ? 0 : -ENOMEM)
                                           : (asprintf(&out, "%s %s", embedded, spec->append) < 0 ? -ENOMEM : 0);
         } else if (isempty(spec->cmdline)) {
+                source = "The command line built from the running kernel's (/proc/cmdline)";
                 r = backend_read_string(m->backend, KERNEL_CMDLINE, &running);
                 if (r < 0)
                         return kexecd_error_setf(error, -EIO, "Cannot read the running kernel's command line: %s", strerror(-r));
@@ -81,10 +84,10 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, 
 
         r = cmdline_validate(out);
         if (r == -E2BIG)
-                return kexecd_error_setf(error, r, "Command line is %zu bytes, the kernel accepts at most %d.",
-                                         strlen(out), KEXECD_CMDLINE_MAX);
+                return kexecd_error_setf(error, r, "%s is %zu bytes, the kernel accepts at most %d.",
+                                         source, strlen(out), KEXECD_CMDLINE_MAX);
         if (r < 0)
-                return kexecd_error_setf(error, r, "Command line contains control characters (newline, tab, ...).");
+                return kexecd_error_setf(error, r, "%s contains control characters or bytes that are not UTF-8.", source);
         *ret = TAKE_PTR(out);
         return 0;
 }
@@ -99,6 +102,12 @@ static int kernel_error(Image *i, int r, const char *syscall_name, const char *d
         case EKEYREJECTED:
         case EKEYREVOKED:
         case EBADMSG:
+        case EKEYEXPIRED:
+        case ENOKEY:
+        case ENODATA:
+                /* kexec_file_load's signature checks (verify_pefile_signature,
+                 * verify_pkcs7_signature): no signature (ENODATA), unknown
+                 * key (ENOKEY), expired key, bad signature. */
                 return kexecd_error_setf(error, -EKEYREJECTED, "The kernel rejected the image's signature (%s).", strerror(-r));
         case EPERM:
                 if (lockdown && !streq(lockdown, "none") && !streq(lockdown, "unsupported"))
@@ -118,6 +127,13 @@ static int kernel_error(Image *i, int r, const char *syscall_name, const char *d
         case EBUSY:
                 return kexecd_error_setf(error, r, "The kernel is busy with another kexec operation.");
         case ENOPKG:
+                /* From the file syscall ENOPKG means the signature uses an
+                 * algorithm the kernel has no code for; only kexecd's legacy
+                 * backend uses it for a missing kexec-tools. */
+                if (streq(syscall_name, "file"))
+                        return kexecd_error_setf(error, -EKEYREJECTED,
+                                                 "The kernel cannot check the image's signature: its algorithm is not supported (%s).",
+                                                 strerror(-r));
                 return kexecd_error_setf(error, r, "The legacy kexec path needs kexec-tools, which is not installed.");
         }
         return kexecd_error_setf(error, -EIO, "Loading with %s failed: %s%s%s", syscall_name,
@@ -234,7 +250,7 @@ static int load_legacy(Image *i, int kernel_fd, int initrd_fd, const char *cmdli
         return r;
 }
 
-int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
+static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
         Manager *m = i->manager;
         _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
@@ -242,6 +258,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
         _cleanup_(image_state_done) ImageState st = {};
         const char *syscall_used = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
+        bool state_written = false;
         int r;
 
         r = check_kernel_allows(i, error);
@@ -294,6 +311,25 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                         m->layout_known = true;
                         (void) layout_fingerprint_format(&layout, &st.layout_fingerprint);
                 }
+        }
+
+        /* Record the request before the kernel sees it: if the state
+         * directory cannot be written (full, read-only), refuse now, while
+         * nothing has changed, rather than load an image a restarted kexecd
+         * would describe with the previous spec. The record stays "pending"
+         * until the load is known to have succeeded. */
+        {
+                _cleanup_(image_state_done) ImageState pre = { .pending = true };
+                r = image_spec_copy(&pre.spec, spec);
+                if (r < 0)
+                        goto fail_oom;
+                r = image_state_save(m->state_dir, i->type, &pre);
+                if (r < 0) {
+                        r = kexecd_error_setf(error, -ENOSPC, "Cannot record the %s image's state in %s (%s): nothing was loaded.",
+                                              image_type_to_string(i->type), m->state_dir, strerror(-r));
+                        goto fail;
+                }
+                state_written = true;
         }
 
         if (spec->syscall != SYSCALL_LEGACY) {
@@ -366,7 +402,9 @@ loaded:
 
         r = image_state_save(m->state_dir, i->type, &i->state);
         if (r < 0)
-                log_warning_errno(r, "Failed to save state of %s image, a restarted kexecd will not know it: %m",
+                /* The pending record names this very spec: a restarted
+                 * kexecd reloads it rather than trust it. */
+                log_warning_errno(r, "Failed to commit the state of the %s image, a restarted kexecd will reload it: %m",
                                   image_type_to_string(i->type));
 
         log_event(LOG_INFO, KEXECD_MESSAGE_LOADED, image_type_to_string(i->type),
@@ -383,12 +421,57 @@ fail_oom:
         r = kexecd_error_setf(error, -ENOMEM, "Out of memory");
 fail:
         (void) image_refresh_loaded(i);
+        if (state_written) {
+                /* Put back what describes the kernel's image now: the
+                 * previous state where one is loaded, none otherwise. */
+                int q = i->has_state && i->loaded ? image_state_save(m->state_dir, i->type, &i->state)
+                                                  : image_state_remove(m->state_dir, i->type);
+                if (q < 0)
+                        log_warning_errno(q, "Failed to restore the state file of the %s image: %m",
+                                          image_type_to_string(i->type));
+        }
         image_set_error(i, error);
         log_event(LOG_WARNING, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
                   "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
                   error && error->message ? error->message : strerror(-r));
         manager_record(m, i, "load-failed", "%s: %s", strempty(spec->kernel),
                        error && error->name ? i->last_error : strerror(-r));
+        image_emit_changed(i);
+        return r;
+}
+
+int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
+        _cleanup_(image_spec_done) ImageSpec previous = {};
+        _cleanup_(sd_bus_error_free) sd_bus_error restore_error = SD_BUS_ERROR_NULL;
+        int r, q;
+
+        (void) image_refresh_loaded(i);
+        /* kexec_file_load frees the loaded crash image before it looks at
+         * the new one (kernel/kexec_file.c), so a failed kdump load can
+         * leave no crash kernel at all: keep the last working spec. */
+        if (image_is_kdump(i) && i->loaded && i->has_state && image_spec_copy(&previous, &i->state.spec) < 0)
+                return kexecd_error_setf(error, -ENOMEM, "Out of memory");
+
+        r = image_load_once(i, spec, reason, error);
+        if (r >= 0 || !previous.kernel)
+                return r;
+        (void) image_refresh_loaded(i);
+        if (i->loaded)
+                return r; /* refused before the kernel let go of the old one */
+
+        log_warning("The failed load left no crash kernel; restoring the last working one (%s).", previous.kernel);
+        q = image_load_once(i, &previous, "restoring the last working crash kernel after a failed load", &restore_error);
+        /* Either way the image is not what was asked for: Degraded, with the
+         * failed request as LastError. */
+        i->degraded = true;
+        image_set_error(i, error);
+        if (q < 0) {
+                log_event(LOG_ERR, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
+                          "No crash kernel is loaded: the load failed and restoring %s failed too: %s",
+                          previous.kernel, strempty(restore_error.message));
+                manager_record(i->manager, i, "restore-failed", "no crash kernel loaded: %s", strempty(restore_error.message));
+        } else
+                manager_record(i->manager, i, "restored", "%s restored after the failed load", previous.kernel);
         image_emit_changed(i);
         return r;
 }

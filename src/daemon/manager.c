@@ -144,6 +144,14 @@ static int startup_image(Manager *m, Image *i) {
         if (s < 0 && s != -ENOENT)
                 log_warning_errno(s, "Ignoring unreadable state file for the %s image: %m", name);
 
+        if (i->loaded && s >= 0 && saved.pending) {
+                /* kexecd stopped between recording a request and learning
+                 * its outcome: the kernel's image may be the old one or the
+                 * new one. Load the recorded (newest) spec again. */
+                log_notice("The %s image's state was not committed before kexecd stopped; loading %s again.",
+                           name, saved.spec.kernel);
+                return image_load(i, &saved.spec, "state not committed before kexecd stopped", &error);
+        }
         if (i->loaded && s >= 0) {
                 /* The kernel still holds what we loaded before a restart:
                  * keep it, do not unload and reload. */

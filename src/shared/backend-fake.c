@@ -86,13 +86,16 @@ static int fake_check_kernel(Backend *b, int fd, uint64_t *ret_size) {
         if (!bzimage && !arm64)
                 return -ENOEXEC;
 
-        _cleanup_free_ char *sig = backend_path(b, "/fake/require-signature");
-        if (sig && access(sig, F_OK) == 0) {
-                char buf[65536];
-                ssize_t k = pread(fd, buf, sizeof(buf), 0);
-                if (k < 0 || !memmem(buf, (size_t) k, "KEXECD-SIGNED", 13))
-                        return -EKEYREJECTED;
-        }
+        _cleanup_free_ char *sig = backend_path(b, "/fake/require-signature"), *lockdown = NULL;
+        char buf[65536];
+        ssize_t k = pread(fd, buf, sizeof(buf), 0);
+        bool is_signed = k > 0 && memmem(buf, (size_t) k, "KEXECD-SIGNED", 13);
+        if (sig && access(sig, F_OK) == 0 && !is_signed)
+                return -EKEYREJECTED;
+        /* kimage_validate_signature(): an image without a valid signature
+         * is refused with EPERM when the kernel is locked down. */
+        if (!is_signed && backend_read_string(b, KERNEL_LOCKDOWN, &lockdown) >= 0 && !strstr(lockdown, "[none]"))
+                return -EPERM;
         return 0;
 }
 
@@ -120,6 +123,17 @@ static int fake_consume_load_limit(Backend *b, bool crash) {
         if (v == 0)
                 return -EPERM;
         return fake_writef(b, path, "%ld\n", v - 1);
+}
+
+/* kexec_load_permitted() (kernel/kexec_core.c), called first by both
+ * syscalls for every call, unloads and failed loads included: refused while
+ * kexec_load_disabled is set; on kernels with load limits (>= 6.6) each call
+ * spends one. */
+static int fake_load_permitted(Backend *b, bool crash) {
+        bool disabled = false;
+        if (backend_read_bool(b, KERNEL_KEXEC_LOAD_DISABLED, &disabled) >= 0 && disabled)
+                return -EPERM;
+        return fake_consume_load_limit(b, crash);
 }
 
 static int fake_record_load(Backend *b, const char *image, const char *syscall_name,
@@ -153,11 +167,20 @@ static int fake_load_common(Backend *b, bool crash, const char *syscall_name, in
                             int64_t initrd_size, const char *cmdline) {
         const char *image = crash ? "kdump" : "kexec";
         uint64_t kernel_size, crash_size = 0;
-        bool disabled = false;
         int r;
 
-        if (backend_read_bool(b, KERNEL_KEXEC_LOAD_DISABLED, &disabled) >= 0 && disabled)
-                return -EPERM;
+        r = fake_load_permitted(b, crash);
+        if (r < 0)
+                return r;
+        /* kexec_file_load() and kexec_load() free the loaded crash image
+         * before they look at the new one (kernel/kexec_file.c, "Free any
+         * current crash dump kernel before we corrupt it"): from here on, a
+         * failure leaves no crash kernel. */
+        if (crash) {
+                r = fake_write(b, KERNEL_KEXEC_CRASH_LOADED, "0\n");
+                if (r < 0)
+                        return r;
+        }
         r = fake_injected_failure(b);
         if (r < 0)
                 return r;
@@ -168,9 +191,6 @@ static int fake_load_common(Backend *b, bool crash, const char *syscall_name, in
                 return r;
         if (crash && (backend_read_u64(b, KERNEL_KEXEC_CRASH_SIZE, &crash_size) < 0 || crash_size == 0))
                 return -EADDRNOTAVAIL; /* what kexec_locate_mem_hole() answers without a reservation */
-        r = fake_consume_load_limit(b, crash);
-        if (r < 0)
-                return r;
         r = fake_record_load(b, image, syscall_name, cmdline, kernel_size, initrd_size);
         if (r < 0)
                 return r;
@@ -184,8 +204,12 @@ static int fake_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *
 
         if (flags & ~(unsigned long) (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | KEXEC_FILE_NO_INITRAMFS))
                 return -EINVAL;
-        if (flags & KEXEC_FILE_UNLOAD)
+        if (flags & KEXEC_FILE_UNLOAD) {
+                int r = fake_load_permitted(b, crash);
+                if (r < 0)
+                        return r;
                 return fake_write(b, crash ? KERNEL_KEXEC_CRASH_LOADED : KERNEL_KEXEC_LOADED, "0\n");
+        }
 
         if (!(flags & KEXEC_FILE_NO_INITRAMFS)) {
                 if (initrd_fd < 0 || fstat(initrd_fd, &st) < 0)
@@ -223,8 +247,12 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                         *ret_output = strdup("kexec_load failed: Operation not permitted");
                 return -EIO;
         }
-        if (unload)
+        if (unload) {
+                int r = fake_load_permitted(b, crash);
+                if (r < 0)
+                        return r;
                 return fake_write(b, crash ? KERNEL_KEXEC_CRASH_LOADED : KERNEL_KEXEC_LOADED, "0\n");
+        }
         if (!kernel) {
                 if (ret_output)
                         *ret_output = strdup("Nothing has been loaded!");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "input-file.h"
+#include "kexecd-limits.h"
 #include "macro.h"
 
 static int fail(char **ret_message, int error, const char *fmt, const char *what, const char *path) {
@@ -35,6 +36,8 @@ int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_
                 case EACCES:
                 case EPERM:
                         return fail(ret_message, -EACCES, "%s is not readable: %s", what, path);
+                case ENAMETOOLONG:
+                        return fail(ret_message, -EISDIR, "%s path has a component longer than the file system allows: %s", what, path);
                 default: /* ENXIO (socket), ELOOP, ENODEV, ... */
                         return fail(ret_message, -EISDIR, "%s cannot be opened as a regular file: %s", what, path);
                 }
@@ -123,17 +126,40 @@ int initrds_open(char *const *paths, int *ret_fd, char **ret_message) {
                 *ret_fd = -EBADF;
                 return 0;
         }
-        if (n == 1)
-                return input_file_open(paths[0], "initrd", ret_fd, ret_message);
+        if (n > KEXECD_INITRDS_MAX)
+                return fail(ret_message, -EMSGSIZE, "%s: more than %s given", "initrds", "the accepted number");
+        if (n == 1) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+                r = input_file_open(paths[0], "initrd", &fd, ret_message);
+                if (r < 0)
+                        return r;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if ((uint64_t) st.st_size > KEXECD_INITRDS_TOTAL_MAX)
+                        return fail(ret_message, -EMSGSIZE, "%s is larger than kexecd accepts (1 GiB): %s", "initrd", paths[0]);
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
 
         _cleanup_close_ int memfd = memfd_create("kexecd-initrds", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (memfd < 0)
                 return -errno;
+        uint64_t total = 0;
         for (size_t i = 0; i < n; i++) {
                 _cleanup_close_ int fd = -EBADF;
+                struct stat st;
                 r = input_file_open(paths[i], "initrd", &fd, ret_message);
                 if (r < 0)
                         return r;
+                /* Checked before copying: a sparse multi-GiB file would
+                 * otherwise fill memory and block the daemon while copied. */
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                total += (uint64_t) st.st_size + 3;
+                if (total > KEXECD_INITRDS_TOTAL_MAX)
+                        return fail(ret_message, -EMSGSIZE, "%s together are larger than kexecd accepts (1 GiB), at %s",
+                                    "initrds", paths[i]);
                 r = copy_fd_to(fd, memfd);
                 if (r < 0)
                         return r;

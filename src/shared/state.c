@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "kexecd-limits.h"
 #include "macro.h"
+#include "utf8.h"
 #include "state.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
@@ -75,6 +77,8 @@ int image_state_save(const char *state_dir, ImageType type, const ImageState *s)
             (r = add_u64(o, "load_duration_usec", s->load_duration_usec)) < 0 ||
             (r = add_u64(o, "layout_generation", s->layout_generation)) < 0)
                 return r;
+        if (s->pending && json_object_object_add(o, "pending", json_object_new_boolean(true)) < 0)
+                return -ENOMEM;
 
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
         if (!text)
@@ -113,7 +117,9 @@ int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
 
         if (!path)
                 return -ENOMEM;
-        r = read_full_file(path, 1024 * 1024, &text, NULL);
+        /* Exactly the bound on what kexecd accepts and writes
+         * (kexecd-limits.h): an accepted spec can always be read back. */
+        r = read_full_file(path, KEXECD_STATE_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         o = json_tokener_parse(text);
@@ -131,7 +137,16 @@ int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
             (r = get_string(o, "syscall_reason", false, &s.syscall_reason)) < 0 ||
             (r = get_string(o, "layout_fingerprint", false, &s.layout_fingerprint)) < 0)
                 return r;
-        if (s.spec.kernel[0] != '/')
+        if (s.spec.kernel[0] != '/' || strlen(s.spec.kernel) > KEXECD_PATH_MAX)
+                return -EBADMSG;
+        /* What was written by kexecd is UTF-8 (it refuses anything else on
+         * the way in); anything else was not written by this kexecd and
+         * would poison Status. */
+        if (!utf8_is_valid(s.spec.kernel) || !utf8_is_valid(strempty(s.spec.cmdline)) ||
+            !utf8_is_valid(strempty(s.spec.append)) || !utf8_is_valid(strempty(s.effective_cmdline)) ||
+            !utf8_is_valid(strempty(s.syscall_reason)) || !utf8_is_valid(strempty(s.kernel_format)) ||
+            !utf8_is_valid(strempty(s.kernel_sha256)) || !utf8_is_valid(strempty(s.syscall_used)) ||
+            !utf8_is_valid(strempty(s.layout_fingerprint)))
                 return -EBADMSG;
         s.spec.syscall = syscall ? syscall_mode_from_string(syscall) : SYSCALL_AUTO;
         if (s.spec.syscall < 0)
@@ -140,12 +155,14 @@ int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
         if (!json_object_object_get_ex(o, "initrds", &initrds) || !json_object_is_type(initrds, json_type_array))
                 return -EBADMSG;
         size_t n = json_object_array_length(initrds);
+        if (n > KEXECD_INITRDS_MAX)
+                return -EBADMSG;
         s.spec.initrds = calloc(n + 1, sizeof(char *));
         if (!s.spec.initrds)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 json_object *v = json_object_array_get_idx(initrds, i);
-                if (!json_object_is_type(v, json_type_string))
+                if (!json_object_is_type(v, json_type_string) || !utf8_is_valid(json_object_get_string(v)))
                         return -EBADMSG;
                 if (!(s.spec.initrds[i] = strdup(json_object_get_string(v))))
                         return -ENOMEM;
@@ -153,6 +170,8 @@ int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
         s.loaded_at_usec = get_u64(o, "loaded_at_usec");
         s.load_duration_usec = get_u64(o, "load_duration_usec");
         s.layout_generation = get_u64(o, "layout_generation");
+        json_object *pending;
+        s.pending = json_object_object_get_ex(o, "pending", &pending) && json_object_get_boolean(pending);
 
         *ret = s;
         s = (ImageState) {};

@@ -6,6 +6,7 @@
  * daemon can adopt an image the kernel still holds and Reload knows what to
  * load. Written atomically (temp file, fsync, rename). */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "image-spec.h"
@@ -21,6 +22,10 @@ typedef struct ImageState {
         uint64_t load_duration_usec;
         uint64_t layout_generation;
         char *layout_fingerprint;  /* memory/CPU layout at load time */
+        /* Written before the syscall, cleared after it: a state file still
+         * pending at start-up means kexecd stopped in between, so whatever
+         * the kernel holds is not known to match the spec. */
+        bool pending;
 } ImageState;
 
 void image_state_done(ImageState *s);

@@ -158,8 +158,14 @@ class LockdownTest(KexecdTestCase):
                                  {"syscall": "legacy"})
         self.assertIn("locked down", e.get_dbus_message())
         self.assertFalse(self.fake_loaded("kexec"))
-        # The file syscall still works under lockdown (signature permitting).
-        self.load("kexec", self.kernel)
+        # The file syscall refuses an unsigned kernel under lockdown
+        # (EPERM from kimage_validate_signature), named as such, with no
+        # fallback to the legacy path; a signed one loads.
+        e = self.assertDBusError(ERR + "LockedDown", self.load, "kexec", self.kernel)
+        self.assertIn("file load", e.get_dbus_message())
+        self.assertFalse(self.fake_loaded("kexec"))
+        signed = fakekernel.make_bzimage(os.path.join(self.dir, "signed"), payload=b"KEXECD-SIGNED")
+        self.load("kexec", signed)
         self.assertTrue(self.fake_loaded("kexec"))
         self.assertEqual(self.manager.Status()["Lockdown"], "integrity")
 

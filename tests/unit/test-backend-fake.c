@@ -65,11 +65,17 @@ TEST(test_kernel_refusals) {
         test_write(dir, "junk", "this is not a kernel, just text");
         _cleanup_(backend_freep) Backend *b = new_fake(root);
         _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int kfd_rw = open(kernel, O_WRONLY | O_CLOEXEC);
         _cleanup_close_ int jfd = open(junk, O_RDONLY | O_CLOEXEC);
         char longline[2100];
         bool loaded = true;
 
         ASSERT_EQ(backend_file_load(b, jfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -ENOEXEC);
+        /* Locked down (integrity): an unsigned image is refused with EPERM,
+         * as kimage_validate_signature() does; the checks below use a
+         * signed one. */
+        ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -EPERM);
+        ASSERT_EQ(pwrite(kfd_rw, "KEXECD-SIGNED", 13, 0x1000), 13);
         /* No crash reservation: what kexec_locate_mem_hole() answers. */
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_ON_CRASH), -EADDRNOTAVAIL);
         memset(longline, 'a', sizeof(longline) - 1);
@@ -84,7 +90,12 @@ TEST(test_kernel_refusals) {
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), 0);
         /* Signature enforcement. */
         test_write(root, "fake/require-signature", "");
-        ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -EKEYREJECTED);
+        char unsigned_kernel[4096];
+        snprintf(unsigned_kernel, sizeof(unsigned_kernel), "%s/vmlinuz-unsigned", dir);
+        test_make_bzimage(unsigned_kernel);
+        _cleanup_close_ int ufd = open(unsigned_kernel, O_RDONLY | O_CLOEXEC);
+        ASSERT_EQ(backend_file_load(b, ufd, -1, "", KEXEC_FILE_NO_INITRAMFS), -EKEYREJECTED);
+        ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), 0);
         _cleanup_free_ char *sigfile = backend_path(b, "/fake/require-signature");
         ASSERT_EQ(unlink(sigfile), 0);
         /* Legacy path under lockdown is refused like kexec_load(2). */
@@ -92,12 +103,15 @@ TEST(test_kernel_refusals) {
         char *argv[] = { (char *) "kexec", (char *) "-l", kernel, NULL };
         ASSERT_EQ(backend_legacy_load(b, argv, &out), -EIO);
         ASSERT_TRUE(out && strstr(out, "Operation not permitted"));
-        /* kexec_load_disabled refuses everything. */
+        /* kexec_load_disabled refuses everything, unloads included:
+         * kexec_load_permitted() runs first for every call (kexec_core.c). */
         test_write(root, "proc/sys/kernel/kexec_load_disabled", "1\n");
-        ASSERT_EQ(backend_file_load(b, -1, -1, NULL, KEXEC_FILE_UNLOAD), 0);
+        ASSERT_EQ(backend_file_load(b, -1, -1, NULL, KEXEC_FILE_UNLOAD), -EPERM);
+        ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_LOADED, &loaded), 0);
+        ASSERT_EQ(loaded, 1);
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -EPERM);
         ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_LOADED, &loaded), 0);
-        ASSERT_EQ(loaded, 0);
+        ASSERT_EQ(loaded, 1);
 }
 
 TEST(test_load_limits) {
@@ -115,9 +129,45 @@ TEST(test_load_limits) {
         ASSERT_EQ(backend_read_u64(b, KERNEL_KEXEC_LIMIT_PANIC, &left), 0);
         ASSERT_EQ(left, 0);
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_ON_CRASH), -EPERM);
+        /* kexec_load_permitted() refuses an unload too once the limit is
+         * spent, and the refused load did not free the crash image. */
+        ASSERT_EQ(backend_file_load(b, -1, -1, NULL, KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH), -EPERM);
+        bool crash_loaded = false;
+        ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_CRASH_LOADED, &crash_loaded), 0);
+        ASSERT_EQ(crash_loaded, 1);
         /* The reboot limit file is absent: unlimited. */
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), 0);
         ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), 0);
+}
+
+/* kexec_file_load() frees the loaded crash image before it checks the new
+ * one ("Free any current crash dump kernel before we corrupt it",
+ * kernel/kexec_file.c): any failure after the permission check leaves no
+ * crash kernel. */
+TEST(test_failed_crash_load_frees_the_old_image) {
+        char *dir = test_tmpdir(), root[4096], kernel[4096], junk[4096];
+        snprintf(root, sizeof(root), "%s/root", dir);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        snprintf(junk, sizeof(junk), "%s/junk", dir);
+        test_make_fake_root(root, 256 << 20, "[none]", "x\n");
+        test_make_bzimage(kernel);
+        test_write(dir, "junk", "not a kernel");
+        _cleanup_(backend_freep) Backend *b = new_fake(root);
+        _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int jfd = open(junk, O_RDONLY | O_CLOEXEC);
+        bool loaded = false;
+
+        ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_ON_CRASH), 0);
+        ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_CRASH_LOADED, &loaded), 0);
+        ASSERT_EQ(loaded, 1);
+        ASSERT_EQ(backend_file_load(b, jfd, -1, "", KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_ON_CRASH), -ENOEXEC);
+        ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_CRASH_LOADED, &loaded), 0);
+        ASSERT_EQ(loaded, 0);
+        /* The kexec image is kept on a failed load (no free for it). */
+        ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), 0);
+        ASSERT_EQ(backend_file_load(b, jfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -ENOEXEC);
+        ASSERT_EQ(backend_read_bool(b, KERNEL_KEXEC_LOADED, &loaded), 0);
+        ASSERT_EQ(loaded, 1);
 }
 
 TEST(test_legacy_load_records) {
@@ -146,6 +196,7 @@ int main(void) {
         RUN(test_load_unload_kexec);
         RUN(test_kernel_refusals);
         RUN(test_load_limits);
+        RUN(test_failed_crash_load_frees_the_old_image);
         RUN(test_legacy_load_records);
         return test_finish("test-backend-fake");
 }
