@@ -108,6 +108,14 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* SIGHUP and SIGUSR1/2 would otherwise kill the daemon (without the IMA
+ * snapshot SIGTERM takes). kexecd has no configuration reload: say so. */
+static int on_ignored_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_notice("Received %s: ignored (kexecd reads kexecd.conf only at start; restart it to apply changes).",
+                   strsignal((int) si->ssi_signo));
+        return 0;
+}
+
 static const char *default_state_dir(void) {
         /* systemd's StateDirectory=kexecd sets this. */
         const char *e = getenv("STATE_DIRECTORY");
@@ -139,9 +147,17 @@ int main(int argc, char *argv[]) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
         sigprocmask(SIG_BLOCK, &mask, NULL);
+        /* A write to a client that went away must not kill the daemon. */
+        signal(SIGPIPE, SIG_IGN);
         (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
         (void) sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGHUP, on_ignored_signal, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGUSR1, on_ignored_signal, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGUSR2, on_ignored_signal, m);
 
         r = manager_connect_bus(m);
         if (r < 0)

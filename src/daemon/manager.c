@@ -51,6 +51,7 @@ Manager *manager_free(Manager *m) {
         history_done(&m->history);
         free(m->config_dir);
         free(m->state_dir);
+        free(m->ima_verified_key);
         free(m);
         return NULL;
 }

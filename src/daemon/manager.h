@@ -60,6 +60,10 @@ struct Manager {
         HotplugMonitor *hotplug;
         History history;
         ImaVerification ima;          /* last verification */
+        /* VerifyIma is open to anyone: a verification is reused while the
+         * chain is unchanged (same measurement list, no new snapshot). */
+        uint64_t ima_snapshot_generation;
+        char *ima_verified_key;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);

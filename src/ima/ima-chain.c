@@ -169,7 +169,9 @@ static void free_chain(SavedBoot *b, size_t n) {
 }
 
 static int read_current(Backend *b, uint8_t **ret, size_t *ret_size) {
-        return backend_read_full(b, IMA_LIST_PATH, (char **) ret, ret_size);
+        /* Long-running machines have lists far above the 16 MiB kexecd
+         * reads other kernel files with (every executable, every boot). */
+        return backend_read_full_max(b, IMA_LIST_PATH, IMA_LIST_MAX, (char **) ret, ret_size);
 }
 
 static json_object *pcrs_to_json(const ImaPcrs *p, unsigned banks) {
@@ -457,8 +459,14 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
 
         *v = (ImaVerification) { .boot_aggregate = -1 };
         r = read_current(b, &cur, &size);
+        if (r == -EFBIG) {
+                snprintf(v->status, sizeof(v->status), "too-large");
+                snprintf(v->detail, sizeof(v->detail), "the measurement list is larger than the %u MiB kexecd reads",
+                         IMA_LIST_MAX >> 20);
+                return 0;
+        }
         if (r < 0) {
-                snprintf(v->status, sizeof(v->status), "disabled");
+                snprintf(v->status, sizeof(v->status), r == -ENOENT ? "disabled" : "unknown");
                 snprintf(v->detail, sizeof(v->detail), "no IMA measurement list (%s)", strerror(-r));
                 return 0;
         }

@@ -48,6 +48,13 @@ int backend_read_full(Backend *b, const char *path, char **ret, size_t *ret_size
         return read_full_file(p, KERNEL_FILE_MAX, ret, ret_size);
 }
 
+int backend_read_full_max(Backend *b, const char *path, size_t max_size, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *p = backend_path(b, path);
+        if (!p)
+                return -ENOMEM;
+        return read_full_file(p, max_size, ret, ret_size);
+}
+
 int backend_read_string(Backend *b, const char *path, char **ret) {
         char *s;
         int r = backend_read_full(b, path, &s, NULL);

@@ -63,6 +63,8 @@ char *backend_path(Backend *b, const char *path);
 int backend_read_string(Backend *b, const char *path, char **ret);
 /* Reads a whole (possibly binary) file. */
 int backend_read_full(Backend *b, const char *path, char **ret, size_t *ret_size);
+/* The same with a caller's bound (-EFBIG beyond), for large kernel files. */
+int backend_read_full_max(Backend *b, const char *path, size_t max_size, char **ret, size_t *ret_size);
 int backend_read_u64(Backend *b, const char *path, uint64_t *ret);
 int backend_read_bool(Backend *b, const char *path, bool *ret);
 
