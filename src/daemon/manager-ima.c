@@ -42,7 +42,7 @@ static char *ima_chain_key(Manager *m) {
 
         if (backend_read_string(m->backend, "/sys/kernel/security/ima/runtime_measurements_count", &count) < 0) {
                 p = backend_path(m->backend, IMA_LIST_PATH);
-                if (!p || stat(p, &st) < 0)
+                if (!p || (stat(p, &st) < 0 && errno != ENOENT))
                         return NULL;
         }
         if (asprintf(&key, "%s/%lld/%lld.%09ld/%" PRIu64, strempty(count), (long long) st.st_size,
@@ -67,7 +67,7 @@ void manager_ima_verify(Manager *m) {
         if (!streq(previous, m->ima.status))
                 log_event(level, KEXECD_MESSAGE_IMA, NULL, "IMA measurement chain: %s (%s)", m->ima.status, m->ima.detail);
         else
-                log_debug("IMA measurement chain: %s (%s)", m->ima.status, m->ima.detail);
+                log_debug("IMA chain verified again, unchanged verdict: %s", m->ima.status);
         if (m->bus)
                 (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
                                                       "ImaStatus", "ImaBootsInChain", "ImaMeasurements", NULL);

@@ -144,12 +144,16 @@ class KexecdTestCase(unittest.TestCase):
     def daemon_env(self):
         return None  # inherit
 
+    def daemon_prefix(self):
+        """A command kexecd is started under (setpriv, ...)."""
+        return []
+
     def tearDown(self):
         self.stop_daemon(expect_running=True)
 
     def start_daemon(self):
         with open(os.path.join(self.dir, "kexecd.log"), "ab") as log:
-            self.daemon = subprocess.Popen([KEXECD, "--fake-root=" + self.root, "--config-dir=" + self.etc,
+            self.daemon = subprocess.Popen(self.daemon_prefix() + [KEXECD, "--fake-root=" + self.root, "--config-dir=" + self.etc,
                                             "--state-dir=" + self.state, "--log-level=debug"],
                                            stdout=log, stderr=subprocess.STDOUT, env=self.daemon_env())
         self.wait_for_name("org.kexecd1")
