@@ -36,8 +36,7 @@ class KexecctlTest(KexecdTestCase):
         self.assertEqual(st["CrashKernelSize"], 256 << 20)
         self.assertIsInstance(st["kexec"]["LoadedAt"], int)
         p = self.kexecctl("--json=pretty", "status", check=0)
-        self.assertEqual(json.loads(p.stdout), st | {"kexec": json.loads(p.stdout)["kexec"],
-                                                     "kdump": json.loads(p.stdout)["kdump"]})
+        self.assertEqual(json.loads(p.stdout), st)
         self.assertIn("\n  ", p.stdout)
         self.kexecctl("unload", check=0)
         self.kexecctl("unload", "--kdump", check=0)

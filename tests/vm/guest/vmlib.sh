@@ -134,8 +134,17 @@ vm_online_new_memory() {
 }
 
 # vm_reloads IMAGE: automatic reloads of IMAGE in kexecd's history.
+# A failed kexecctl prints "error" (never a number, so every comparison
+# with it fails) instead of counting as 0 reloads.
 vm_reloads() {
-    kexecctl --json=short history | grep -c "\"image\":\"$1\",\"event\":\"reloaded\"" || true
+    local history
+    if ! history=$(kexecctl --json=short history); then
+        echo "vm_reloads: kexecctl history failed" >&2
+        echo error
+        return 1
+    fi
+    # grep -c prints 0 and exits 1 when nothing matches: that 0 is an answer.
+    printf '%s\n' "$history" | grep -c "\"image\":\"$1\",\"event\":\"reloaded\"" || true
 }
 
 # vm_status_object KEY: the {...} object KEY ("kexec", "kdump", "DeviceTree")
