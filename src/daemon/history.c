@@ -78,18 +78,8 @@ static char *entry_to_line(uint64_t t, const char *image, const char *event, con
         return line;
 }
 
-int history_open(History *h, const char *state_dir) {
-        _cleanup_free_ char *text = NULL;
+int history_parse(History *h, char *text) {
         int r;
-
-        *h = (History) {};
-        if (asprintf(&h->path, "%s/history.jsonl", state_dir) < 0)
-                return -ENOMEM;
-        r = read_full_file(h->path, 64 * 1024 * 1024, &text, NULL);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return r;
 
         for (char *line = text, *next; line && *line; line = next) {
                 next = strchr(line, '\n');
@@ -110,6 +100,21 @@ int history_open(History *h, const char *state_dir) {
         }
         trim(h);
         return 0;
+}
+
+int history_open(History *h, const char *state_dir) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        *h = (History) {};
+        if (asprintf(&h->path, "%s/history.jsonl", state_dir) < 0)
+                return -ENOMEM;
+        r = read_full_file(h->path, 64 * 1024 * 1024, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        return history_parse(h, text);
 }
 
 static int compact(History *h) {

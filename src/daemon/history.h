@@ -29,6 +29,11 @@ typedef struct History {
 } History;
 
 int history_open(History *h, const char *state_dir);
+/* Adds the entries of a history file's text (NUL-terminated, modified in
+ * place) to h, as history_open() does after reading the file: unreadable
+ * lines are skipped, strings are kept with invalid UTF-8 escaped, and only
+ * the newest HISTORY_MAX_ENTRIES stay. */
+int history_parse(History *h, char *text);
 void history_done(History *h);
 int history_add(History *h, uint64_t time_usec, const char *image, const char *event, const char *detail);
 /* Index of the first of the newest `max` entries (max == 0: all). */

@@ -295,6 +295,15 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         r = build_cmdline(i, spec, kimg->cmdline, &cmdline, error);
         if (r < 0)
                 goto fail;
+        /* Refused here, named, rather than by the kernel with EINVAL (which
+         * in auto mode would send a good image to the legacy path, which
+         * refuses it too). */
+        if (strlen(cmdline) > kernel_image_cmdline_max(kimg)) {
+                r = kexecd_error_setf(error, -E2BIG, "Command line is %zu bytes, this kernel accepts at most %zu "
+                                      "(its cmdline_size, less room for elfcorehdr=).",
+                                      strlen(cmdline), kernel_image_cmdline_max(kimg));
+                goto fail;
+        }
         r = fd_sha256_hex(kernel_fd, &sha);
         if (r < 0) {
                 r = kexecd_error_setf(error, -EIO, "Cannot read kernel: %s", strerror(-r));

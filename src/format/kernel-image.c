@@ -431,6 +431,21 @@ static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const 
         return 0;
 }
 
+size_t kernel_image_cmdline_max(const KernelImage *k) {
+        uint8_t h[0x240];
+
+        if (!streq(k->inner, "bzImage"))
+                return 2047;
+        if (pread_exact(k->fd, h, sizeof(h), 0) < 0)
+                return 2047;
+        /* cmdline_size exists from boot protocol 2.06; before, 255. */
+        uint32_t size = le16(h + 0x206) >= 0x0206 ? le32(h + 0x238) : 256;
+        if (size <= 31)
+                return 0;
+        size_t max = size - 1 - 30;
+        return max < 2047 ? max : 2047;
+}
+
 void kernel_image_free(KernelImage *k) {
         if (!k)
                 return;

@@ -32,6 +32,12 @@ static inline void kernel_image_freep(KernelImage **k) {
         kernel_image_free(*k);
 }
 
+/* The longest command line (bytes, without the NUL) the kernel in `k`
+ * accepts: an x86 bzImage announces cmdline_size in its setup header, and
+ * bzImage64_load() keeps 30 bytes of it for " elfcorehdr=0x<addr>" (for
+ * every image type, 6.1); arm64 takes COMMAND_LINE_SIZE - 1. */
+size_t kernel_image_cmdline_max(const KernelImage *k);
+
 /* Format of an in-memory buffer's head, without unpacking: "bzImage",
  * "arm64-Image", "gzip", "zstd", "xz", "lzma", "zboot", "pe", or NULL. */
 const char *kernel_sniff(const uint8_t *head, size_t size);

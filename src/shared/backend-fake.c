@@ -41,7 +41,7 @@
 #include "fileio.h"
 #include "macro.h"
 
-/* x86 COMMAND_LINE_SIZE: the kernel rejects longer command lines (incl. NUL). */
+/* arm64 COMMAND_LINE_SIZE (x86 kernels announce theirs in the setup header). */
 #define FAKE_COMMAND_LINE_SIZE 2048
 
 static int fake_write(Backend *b, const char *path, const char *text) {
@@ -65,6 +65,46 @@ static int fake_writef(Backend *b, const char *path, const char *fmt, ...) {
 
 /* The kernel accepts a bzImage with a 64-bit capable boot protocol on x86 and
  * an arm64 Image on arm64; the fake accepts both. */
+static uint16_t get16(const uint8_t *p) {
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+/* bzImage64_probe() and the first checks of bzImage64_load()
+ * (arch/x86/kernel/kexec-bzimage64.c, 6.1): what the real kernel refuses
+ * with ENOEXEC. */
+static int fake_bzimage64_probe(const uint8_t *h, size_t n, uint64_t size) {
+        if (n < 2 * 512 || size < 2 * 512)
+                return -ENOEXEC;                       /* "too short to be a bzImage" */
+        if (memcmp(h + 0x202, "HdrS", 4) != 0 || get16(h + 0x1fe) != 0xaa55)
+                return -ENOEXEC;
+        if (get16(h + 0x206) < 0x020c)
+                return -ENOEXEC;                       /* boot protocol before 2.12 */
+        if (!(h[0x211] & 0x01))
+                return -ENOEXEC;                       /* !LOADED_HIGH */
+        if ((get16(h + 0x236) & 0x03) != 0x03)
+                return -ENOEXEC;                       /* !XLF_KERNEL_64 or !XLF_CAN_BE_LOADED_ABOVE_4G */
+        unsigned setup_sects = h[0x1f1] ? h[0x1f1] : 4;
+        if (size < (uint64_t) (setup_sects + 1) * 512)
+                return -ENOEXEC;                       /* "bzImage truncated" */
+        return 0;
+}
+
+/* bzImage64_load(): the command line (its length counts the NUL) must fit
+ * the kernel's cmdline_size with room for " elfcorehdr=0x<addr>" (30
+ * bytes, MAX_ELFCOREHDR_STR_LEN), for every image type. */
+static int fake_check_cmdline(int fd, const char *cmdline) {
+        uint8_t h[0x240] = {};
+        size_t len = cmdline ? strlen(cmdline) + 1 : 0;
+
+        if (pread(fd, h, sizeof(h), 0) < (ssize_t) sizeof(h) || memcmp(h + 0x38, "ARM\x64", 4) == 0)
+                return len > FAKE_COMMAND_LINE_SIZE ? -EINVAL : 0; /* arm64: COMMAND_LINE_SIZE */
+        uint32_t cmdline_size = (uint32_t) h[0x238] | (uint32_t) h[0x239] << 8 |
+                                (uint32_t) h[0x23a] << 16 | (uint32_t) h[0x23b] << 24;
+        if (len > cmdline_size || len + 30 > cmdline_size)
+                return -EINVAL;
+        return 0;
+}
+
 static int fake_check_kernel(Backend *b, int fd, uint64_t *ret_size) {
         uint8_t head[0x1000] = {};
         struct stat st;
@@ -79,13 +119,12 @@ static int fake_check_kernel(Backend *b, int fd, uint64_t *ret_size) {
                 return -errno;
         *ret_size = (uint64_t) st.st_size;
 
-        bool bzimage = n >= 0x208 && memcmp(head + 0x202, "HdrS", 4) == 0 &&
-                       head[0x1fe] == 0x55 && head[0x1ff] == 0xaa &&
-                       (head[0x206] | (head[0x207] << 8)) >= 0x020c;
         bool arm64 = n >= 0x40 && memcmp(head + 0x38, "ARM\x64", 4) == 0;
-        if (!bzimage && !arm64)
-                return -ENOEXEC;
-
+        if (!arm64) {
+                int r = fake_bzimage64_probe(head, (size_t) n, (uint64_t) st.st_size);
+                if (r < 0)
+                        return r;
+        }
         _cleanup_free_ char *sig = backend_path(b, "/fake/require-signature"), *lockdown = NULL;
         char buf[65536];
         ssize_t k = pread(fd, buf, sizeof(buf), 0);
@@ -184,9 +223,10 @@ static int fake_load_common(Backend *b, bool crash, const char *syscall_name, in
         r = fake_injected_failure(b);
         if (r < 0)
                 return r;
-        if (cmdline && strlen(cmdline) + 1 > FAKE_COMMAND_LINE_SIZE)
-                return -EINVAL;
         r = fake_check_kernel(b, kernel_fd, &kernel_size);
+        if (r < 0)
+                return r;
+        r = fake_check_cmdline(kernel_fd, cmdline);
         if (r < 0)
                 return r;
         if (crash && (backend_read_u64(b, KERNEL_KEXEC_CRASH_SIZE, &crash_size) < 0 || crash_size == 0))
@@ -222,7 +262,7 @@ static int fake_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *
 /* Understands the subset of kexec-tools' options kexecd passes. */
 static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
         bool crash = false, unload = false, hotplug = false;
-        const char *cmdline = NULL, *initrd = NULL, *kernel = NULL;
+        const char *cmdline = NULL, *initrd = NULL, *kernel = NULL, *dtb = NULL;
         _cleanup_free_ char *lockdown = NULL;
 
         for (size_t i = 1; argv[i]; i++) {
@@ -237,6 +277,8 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                         cmdline = strchr(a, '=') + 1;
                 else if (!strncmp(a, "--initrd=", 9))
                         initrd = a + 9;
+                else if (!strncmp(a, "--dtb=", 6))
+                        dtb = a + 6;
                 else if (a[0] != '-')
                         kernel = a;
         }
@@ -266,6 +308,21 @@ static int fake_legacy_load(Backend *b, char *const *argv, char **ret_output) {
                 return -EIO;
         }
 
+        /* kexec-tools runs in a child process: a /proc/self/fd/N argument
+         * names kexecd's fd N only if it survives exec. The fake runs
+         * in-process, so it checks that instead of silently reading it. */
+        const char *fd_args[] = { kernel, initrd, dtb };
+        for (size_t k = 0; k < ELEMENTSOF(fd_args); k++) {
+                int fdno, flags;
+                if (!fd_args[k] || sscanf(fd_args[k], "/proc/self/fd/%d", &fdno) != 1)
+                        continue;
+                flags = fcntl(fdno, F_GETFD);
+                if (flags < 0 || (flags & FD_CLOEXEC)) {
+                        if (ret_output && asprintf(ret_output, "Cannot open `%s': No such file or directory", fd_args[k]) < 0)
+                                *ret_output = NULL;
+                        return -EIO;
+                }
+        }
         _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
         if (kfd < 0)
                 return -EIO;

@@ -48,13 +48,12 @@ static int add_u64(json_object *o, const char *key, uint64_t value) {
         return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
 }
 
-int image_state_save(const char *state_dir, ImageType type, const ImageState *s) {
+int image_state_format(const ImageState *s, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
-        _cleanup_free_ char *path = state_path(state_dir, type);
         json_object *initrds;
         int r = 0;
 
-        if (!o || !path || !(initrds = json_object_new_array()))
+        if (!o || !(initrds = json_object_new_array()))
                 return -ENOMEM;
         if (json_object_object_add(o, "initrds", initrds) < 0)
                 return -ENOMEM;
@@ -83,6 +82,20 @@ int image_state_save(const char *state_dir, ImageType type, const ImageState *s)
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
         if (!text)
                 return -ENOMEM;
+        /* text belongs to o: copy it out before o goes. */
+        *ret = strdup(text);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int image_state_save(const char *state_dir, ImageType type, const ImageState *s) {
+        _cleanup_free_ char *path = state_path(state_dir, type), *text = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = image_state_format(s, &text);
+        if (r < 0)
+                return r;
         r = mkdir_parents_and_self(state_dir, 0755);
         if (r < 0)
                 return r;
@@ -108,20 +121,13 @@ static uint64_t get_u64(json_object *o, const char *key) {
         return json_object_get_uint64(v);
 }
 
-int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
-        _cleanup_free_ char *path = state_path(state_dir, type), *text = NULL, *syscall = NULL;
+int image_state_parse(const char *text, ImageState *ret) {
+        _cleanup_free_ char *syscall = NULL;
         _cleanup_(json_object_putp) json_object *o = NULL;
         _cleanup_(image_state_done) ImageState s = {};
         json_object *initrds;
         int r;
 
-        if (!path)
-                return -ENOMEM;
-        /* Exactly the bound on what kexecd accepts and writes
-         * (kexecd-limits.h): an accepted spec can always be read back. */
-        r = read_full_file(path, KEXECD_STATE_FILE_MAX, &text, NULL);
-        if (r < 0)
-                return r;
         o = json_tokener_parse(text);
         if (!o || !json_object_is_type(o, json_type_object))
                 return -EBADMSG;
@@ -176,6 +182,20 @@ int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
         *ret = s;
         s = (ImageState) {};
         return 0;
+}
+
+int image_state_load(const char *state_dir, ImageType type, ImageState *ret) {
+        _cleanup_free_ char *path = state_path(state_dir, type), *text = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        /* Exactly the bound on what kexecd accepts and writes
+         * (kexecd-limits.h): an accepted spec can always be read back. */
+        r = read_full_file(path, KEXECD_STATE_FILE_MAX, &text, NULL);
+        if (r < 0)
+                return r;
+        return image_state_parse(text, ret);
 }
 
 int image_state_remove(const char *state_dir, ImageType type) {

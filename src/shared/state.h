@@ -30,6 +30,14 @@ typedef struct ImageState {
 
 void image_state_done(ImageState *s);
 
+/* The file's text as image_state_save() writes it (pretty-printed JSON);
+ * *ret is freed by the caller. */
+int image_state_format(const ImageState *s, char **ret);
+/* Parses a state file's text (NUL-terminated): -EBADMSG for anything not
+ * ours. Whatever it accepts, image_state_format() writes back in a form it
+ * accepts again (tests/fuzz/state checks this). */
+int image_state_parse(const char *text, ImageState *ret);
+
 int image_state_save(const char *state_dir, ImageType type, const ImageState *s);
 /* -ENOENT when nothing is saved; -EBADMSG for a file that is not ours. */
 int image_state_load(const char *state_dir, ImageType type, ImageState *ret);

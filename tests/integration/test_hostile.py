@@ -135,6 +135,30 @@ class HostileInputTest(KexecdTestCase):
         self.load("kdump", other)
         self.assertFalse(self.image_props("kdump")["Degraded"])
 
+    def test_failed_kexec_load_keeps_the_previous_image(self):
+        # The kernel keeps the loaded kexec image when a new load fails
+        # (only the crash image is freed first): so must kexecd, and Status
+        # must say what the kernel holds.
+        self.load("kexec", self.kernel, [self.initrd])
+        with open(os.path.join(self.root, "fake/fail-next-load"), "w") as f:
+            f.write("16\n")
+        other = fakekernel.make_bzimage(os.path.join(self.dir, "other"))
+        self.assertDBusError(ERR + "Busy", self.load, "kexec", other)
+        self.assertTrue(self.fake_loaded("kexec"))
+        self.assertEqual(self.fake_loads("kexec"), 1)
+        props = self.image_props("kexec")
+        self.assertTrue(props["Loaded"])
+        self.assertEqual(props["Kernel"], self.kernel)
+        self.assertFalse(props["Degraded"])
+        self.assertIn("Busy", props["LastError"])
+        st = self.status_json()
+        self.assertTrue(st["kexec"]["Loaded"])
+        # A restarted kexecd adopts it under the spec that is loaded.
+        self.stop_daemon()
+        self.start_daemon()
+        self.assertEqual(self.image_props("kexec")["Kernel"], self.kernel)
+        self.assertEqual(self.fake_loads("kexec"), 1)
+
     def test_failed_kdump_load_with_nothing_to_restore_is_degraded(self):
         victim = fakekernel.make_bzimage(os.path.join(self.dir, "victim"))
         self.load("kdump", victim)

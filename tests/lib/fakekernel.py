@@ -62,12 +62,19 @@ def make_root(root, crash_size=256 << 20, lockdown="none", load_disabled=False,
 
 
 def make_bzimage(path, size=64 * 1024, payload=b""):
-    """A file with a valid x86 boot-protocol header: enough for kexecd's and
-    the fake kernel's sniffers, not bootable."""
+    """A file with an x86 boot-protocol header that a real kernel's
+    bzImage64_probe() would accept (not bootable: no code)."""
     data = bytearray(max(size, 0x1000))
     data[0x1FE:0x200] = b"\x55\xaa"
     data[0x202:0x206] = b"HdrS"
     struct.pack_into("<H", data, 0x206, 0x020F)  # boot protocol 2.15
+    # What bzImage64_probe()/bzImage64_load() require (6.1): a 64-bit
+    # kernel loadable high and above 4G, setup sectors inside the file,
+    # and the command line size x86 kernels announce.
+    data[0x1F1] = 4                               # setup_sects
+    data[0x211] = 0x01                            # loadflags: LOADED_HIGH
+    struct.pack_into("<H", data, 0x236, 0x0003)   # xloadflags: KERNEL_64 | CAN_BE_LOADED_ABOVE_4G
+    struct.pack_into("<I", data, 0x238, 2047)     # cmdline_size
     data[0x1000 - len(payload) if payload else 0x1000:0x1000] = payload
     with open(path, "wb") as f:
         f.write(bytes(data))

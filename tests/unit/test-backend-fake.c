@@ -170,6 +170,61 @@ TEST(test_failed_crash_load_frees_the_old_image) {
         ASSERT_EQ(loaded, 1);
 }
 
+/* bzImage64_probe() (arch/x86/kernel/kexec-bzimage64.c, 6.1): only a
+ * 64-bit kernel loadable high and above 4G is a bzImage; bzImage64_load()
+ * refuses a truncated setup and a command line without room for
+ * elfcorehdr= (cmdline_size 2047: at most 2016 characters). */
+TEST(test_bzimage64_rules) {
+        char *dir = test_tmpdir(), root[4096], kernel[4096];
+        snprintf(root, sizeof(root), "%s/root", dir);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        test_make_fake_root(root, 256 << 20, "[none]", "x\n");
+        _cleanup_(backend_freep) Backend *b = new_fake(root);
+        char line[2100];
+        static const struct { size_t offset; uint8_t value; } breakages[] = {
+                { 0x211, 0x00 }, /* loadflags without LOADED_HIGH */
+                { 0x236, 0x01 }, /* xloadflags without CAN_BE_LOADED_ABOVE_4G */
+                { 0x236, 0x02 }, /* xloadflags without KERNEL_64 */
+                { 0x207, 0x01 }, /* boot protocol 1.15 */
+                { 0x1f1, 0x20 }, /* 32 setup sectors: more than the file holds */
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(breakages); k++) {
+                test_make_bzimage(kernel);
+                _cleanup_close_ int wfd = open(kernel, O_WRONLY | O_CLOEXEC);
+                ASSERT_EQ(pwrite(wfd, &breakages[k].value, 1, (off_t) breakages[k].offset), 1);
+                _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+                ASSERT_EQ(backend_file_load(b, kfd, -1, "", KEXEC_FILE_NO_INITRAMFS), -ENOEXEC);
+        }
+        test_make_bzimage(kernel);
+        _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+        memset(line, 'a', sizeof(line));
+        line[2017] = 0;
+        ASSERT_EQ(backend_file_load(b, kfd, -1, line, KEXEC_FILE_NO_INITRAMFS), -EINVAL);
+        line[2016] = 0;
+        ASSERT_EQ(backend_file_load(b, kfd, -1, line, KEXEC_FILE_NO_INITRAMFS), 0);
+}
+
+/* The legacy loader is a child process: an fd named /proc/self/fd/N must
+ * not be close-on-exec, or kexec-tools cannot open it. */
+TEST(test_legacy_needs_inheritable_fds) {
+        char *dir = test_tmpdir(), root[4096], kernel[4096], arg[64];
+        snprintf(root, sizeof(root), "%s/root", dir);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        test_make_fake_root(root, 256 << 20, "[none]", "x\n");
+        test_make_bzimage(kernel);
+        _cleanup_(backend_freep) Backend *b = new_fake(root);
+        _cleanup_close_ int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *out = NULL;
+        snprintf(arg, sizeof(arg), "/proc/self/fd/%d", kfd);
+        char *argv[] = { (char *) "kexec", (char *) "-l", arg, NULL };
+
+        ASSERT_EQ(backend_legacy_load(b, argv, &out), -EIO);
+        ASSERT_TRUE(out && strstr(out, "Cannot open"));
+        ASSERT_EQ(fcntl(kfd, F_SETFD, 0), 0);
+        ASSERT_EQ(backend_legacy_load(b, argv, NULL), 0);
+}
+
 TEST(test_legacy_load_records) {
         char *dir = test_tmpdir(), root[4096], kernel[4096];
         snprintf(root, sizeof(root), "%s/root", dir);
@@ -197,6 +252,8 @@ int main(void) {
         RUN(test_kernel_refusals);
         RUN(test_load_limits);
         RUN(test_failed_crash_load_frees_the_old_image);
+        RUN(test_bzimage64_rules);
+        RUN(test_legacy_needs_inheritable_fds);
         RUN(test_legacy_load_records);
         return test_finish("test-backend-fake");
 }

@@ -90,8 +90,13 @@ void test_make_bzimage(const char *path) {
         data[0x1fe] = 0x55;
         data[0x1ff] = 0xaa;
         memcpy(data + 0x202, "HdrS", 4);
-        data[0x206] = 0x0f;
+        data[0x206] = 0x0f;        /* boot protocol 2.15 */
         data[0x207] = 0x02;
+        data[0x1f1] = 4;           /* setup_sects */
+        data[0x211] = 0x01;        /* loadflags: LOADED_HIGH */
+        data[0x236] = 0x03;        /* xloadflags: KERNEL_64, CAN_BE_LOADED_ABOVE_4G */
+        data[0x238] = 0xff;        /* cmdline_size 2047, as x86 kernels say */
+        data[0x239] = 0x07;
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t) sizeof(data)) {
                 fprintf(stderr, "cannot write %s\n", path);
