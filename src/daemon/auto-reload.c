@@ -98,7 +98,9 @@ int image_auto_reload(Image *i, const char *reason) {
 static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Image *i = userdata;
         _cleanup_free_ char *reason = NULL;
-        if (asprintf(&reason, "retry %u after failure: %s", i->retry_attempts, strempty(i->last_reload_reason)) < 0)
+        /* The cause is the failure itself (LastError), not the reason of
+         * the last successful reload. */
+        if (asprintf(&reason, "retry %u after failure: %s", i->retry_attempts, strna(i->last_error)) < 0)
                 return 0;
         (void) image_auto_reload(i, reason);
         return 0;

@@ -314,8 +314,14 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         {
                 LayoutSnapshot layout;
                 if (layout_snapshot_read(m->backend, &layout) >= 0) {
-                        if (m->layout_known && layout_diff(&m->layout, &layout) != LAYOUT_UNCHANGED)
+                        if (m->layout_known && layout_diff(&m->layout, &layout) != LAYOUT_UNCHANGED) {
                                 m->layout_generation++;
+                                /* EMITS_CHANGE: the next refresh will see no
+                                 * difference, so say it now. */
+                                if (m->bus)
+                                        (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
+                                                                              "LayoutGeneration", NULL);
+                        }
                         m->layout = layout;
                         m->layout_known = true;
                         (void) layout_fingerprint_format(&layout, &st.layout_fingerprint);
@@ -462,7 +468,16 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 return kexecd_error_setf(error, -ENOMEM, "Out of memory");
 
         r = image_load_once(i, spec, reason, error);
-        if (r >= 0 || !previous.kernel)
+        if (r >= 0) {
+                /* Any successful load (Load, Reload, the retry itself)
+                 * supersedes a pending automatic retry: cancel it, or it
+                 * would spend a load and the next failure would give up at
+                 * once. */
+                i->retry_source = sd_event_source_unref(i->retry_source);
+                i->retry_attempts = 0;
+                return r;
+        }
+        if (!previous.kernel)
                 return r;
         (void) image_refresh_loaded(i);
         if (i->loaded)

@@ -159,6 +159,11 @@ static int startup_image(Manager *m, Image *i) {
                 i->state = saved;
                 saved = (ImageState) {};
                 i->has_state = true;
+                /* Whether the kernel keeps this crash image's header current
+                 * is a property of the loaded image: read it as a fresh
+                 * load does, or every hotplug would reload it. */
+                if (i->type == IMAGE_KDUMP)
+                        image_read_crash_hotplug(i);
                 log_event(LOG_INFO, KEXECD_MESSAGE_ADOPTED, name, "Adopted loaded %s image %s", name, i->state.spec.kernel);
                 manager_record(m, i, "adopted", "kernel still holds %s loaded by kexecd", i->state.spec.kernel);
                 return 0;

@@ -153,6 +153,24 @@ class HotplugTest(KexecdTestCase):
         self.assertFalse(props["Degraded"])
         self.assertTrue(self.fake_loaded("kexec"))
         self.assertEqual(props["Kernel"], self.kernel)
+        # The retry names the failure it retries, not an older reason.
+        reloaded = self.wait_history("reloaded", 1)[-1]
+        self.assertIn("retry 1 after failure: org.kexecd1.Error.LoadFailed", reloaded[3])
+
+    def test_explicit_load_cancels_a_pending_retry(self):
+        self.load("kexec")
+        self.write_root("fake/fail-next-load", "5\n")  # EIO once
+        self.hot_add_memory(1)
+        self.wait_history("load-failed", 1)
+        # The retry is pending (1 s); an explicit Load succeeds first.
+        self.load("kexec")
+        loads = self.fake_loads("kexec")
+        self.assertFalse(self.image_props("kexec")["Degraded"])
+        # Absence cannot be waited for: give the cancelled retry three times
+        # its delay to fire, then check it did not.
+        time.sleep(3)
+        self.assertEqual(self.fake_loads("kexec"), loads)
+        self.assertEqual([e for e in self.manager.GetHistory(0) if e[2] == "reloaded"], [])
 
     def test_last_load_is_not_spent_automatically(self):
         self.write_root("proc/sys/kernel/kexec_load_limit_reboot", "2\n")

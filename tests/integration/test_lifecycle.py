@@ -3,6 +3,7 @@
 """Command line reuse, restarts and adoption, configuration, reloads, history."""
 import json
 import os
+import time
 
 from fixture import ERR, KexecdTestCase, fakekernel, main
 
@@ -155,6 +156,31 @@ class LifecycleTest(KexecdTestCase):
         lines = [json.loads(line) for line in p.stdout.splitlines()]
         self.assertEqual(len(lines), 2)
 
+
+class LayoutSignalTest(KexecdTestCase):
+    def test_layout_generation_change_is_signalled(self):
+        """A load that finds the layout changed (no udev event seen) bumps
+        LayoutGeneration and must say so (EMITS_CHANGE)."""
+        from gi.repository import GLib
+        changes = []
+        self.bus.add_signal_receiver(lambda iface, changed, inval: changes.append(dict(changed)),
+                                     signal_name="PropertiesChanged",
+                                     dbus_interface="org.freedesktop.DBus.Properties",
+                                     path="/org/kexecd1")
+        self.load("kexec")
+        gen = self.manager.Status()["LayoutGeneration"]
+        path = os.path.join(self.root, "sys/devices/system/memory/memory64/state")
+        os.makedirs(os.path.dirname(path))
+        with open(path, "w") as f:
+            f.write("online\n")
+        self.load("kexec")
+        self.assertEqual(self.manager.Status()["LayoutGeneration"], gen + 1)
+        ctx = GLib.MainContext.default()
+        deadline = time.time() + 10
+        while not any("LayoutGeneration" in c for c in changes) and time.time() < deadline:
+            ctx.iteration(False)
+            time.sleep(0.01)
+        self.assertIn(gen + 1, [c.get("LayoutGeneration") for c in changes], changes)
 
 if __name__ == "__main__":
     main()

@@ -98,6 +98,12 @@ class PlatformTest(KexecdTestCase):
         status = self.status_json()
         self.assertEqual(status["kdump"]["CrashHotplug"], ["memory", "cpu"])
         self.assertIn("by the kernel on memory, cpu hotplug", self.kexecctl("status", check=0).stdout)
+        # A restarted kexecd adopts the image and knows the kernel keeps
+        # its header current (it used to read that only on a fresh load).
+        self.stop_daemon()
+        self.start_daemon()
+        self.assertEqual(self.fake_loads("kdump"), 3)
+        self.assertEqual(list(self.image_props("kdump")["CrashHotplug"]), ["memory", "cpu"])
         # Never for the kexec image: its memory map is not updated by the kernel.
         self.load("kexec", options={"syscall": "legacy"})
         self.assertNotIn("--hotplug", open(os.path.join(self.root, "fake/kexec.legacy_argv")).read().splitlines())
