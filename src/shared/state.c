@@ -179,6 +179,18 @@ int image_state_parse(const char *text, ImageState *ret) {
         json_object *pending;
         s.pending = json_object_object_get_ex(o, "pending", &pending) && json_object_get_boolean(pending);
 
+        /* A state adopted at start-up is written again later: refuse one
+         * that would then no longer fit what image_state_load() reads (JSON
+         * escaping grows a raw control byte sixfold, '/' twofold). kexecd's
+         * own files come back byte for byte, so this refuses only files it
+         * did not write. */
+        _cleanup_free_ char *again = NULL;
+        r = image_state_format(&s, &again);
+        if (r < 0)
+                return r;
+        if (strlen(again) > KEXECD_STATE_FILE_MAX)
+                return -EBADMSG;
+
         *ret = s;
         s = (ImageState) {};
         return 0;

@@ -34,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *out = NULL;
         if (image_state_format(&s, &out) < 0)
                 abort(); /* only -ENOMEM, which libFuzzer does not simulate */
+        if (strlen(out) > KEXECD_STATE_FILE_MAX)
+                abort(); /* image_state_load() would refuse it (EFBIG) */
         ImageState again = {};
         if (image_state_parse(out, &again) < 0)
                 abort(); /* accepted, written, and then refused */
