@@ -73,6 +73,7 @@ static void handle_device(HotplugMonitor *m, struct udev_device *d, uint64_t now
         m->events_seen++;
         if (!subsystem || !action)
                 return;
+        log_debug("uevent %s %s %s", subsystem, action, strna(udev_device_get_sysname(d)));
         /* Admins can exclude devices with a udev rule (docs/hotplug.md). */
         if (ignore && streq(ignore, "1"))
                 return;
