@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "ima-chain.h"
+#include "ima-handover.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -49,6 +50,26 @@ static char *ima_chain_key(Manager *m) {
                      (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, m->ima_snapshot_generation) < 0)
                 return NULL;
         return key;
+}
+
+void manager_ima_import_handover(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        ImaSnapshotResult res;
+        int r = ima_handover_import(m->backend, m->state_dir, &res, &path);
+        if (r < 0) {
+                log_warning_errno(r, "Ignoring the IMA list handed over by the previous kernel: %m");
+                manager_record(m, NULL, "ima-handover-failed", "%s", strerror(-r));
+                return;
+        }
+        if (r == 0)
+                return;
+        log_info("Imported the IMA list handed over by the previous kernel from %s: %" PRIu64 " records, %" PRIu64 " new bytes.",
+                 path, res.records, res.new_bytes);
+        if (res.new_bytes > 0) {
+                m->ima_snapshot_generation++;
+                manager_record(m, NULL, "ima-handover", "%" PRIu64 " records of the previous boot, %" PRIu64 " bytes after its last snapshot",
+                               res.records, res.new_bytes);
+        }
 }
 
 void manager_ima_verify(Manager *m) {

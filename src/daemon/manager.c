@@ -226,7 +226,9 @@ int manager_startup(Manager *m) {
         /* An adopted image may predate a hotplug that happened while kexecd
          * was not running. */
         manager_check_images(m, "checked at start-up");
-        /* Verify before saving this boot's list, then save it. */
+        /* The previous boot's tail first, then verify before saving this
+         * boot's list, then save it. */
+        manager_ima_import_handover(m);
         manager_ima_verify(m);
         manager_ima_snapshot(m, "start-up");
         return 0;

@@ -115,6 +115,8 @@ int manager_prepare_kexec(Manager *m, sd_bus_error *error);
 /* manager-ima.c */
 void manager_ima_snapshot(Manager *m, const char *why);
 void manager_ima_verify(Manager *m);
+/* At start: add what the previous kernel's shutdown hook handed over. */
+void manager_ima_import_handover(Manager *m);
 int manager_append_ima(Manager *m, sd_bus_message *reply);
 int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -231,32 +231,32 @@ static int find_or_create_boot_dir(const char *state_dir, const char *boot_id, c
         return 1;
 }
 
-int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
-        _cleanup_free_ uint8_t *cur = NULL;
-        _cleanup_free_ char *boot_id = NULL, *release = NULL, *dir = NULL, *log_path = NULL, *meta_path = NULL;
+/* A boot id names a directory: letters, digits, '-' and '_' only, so that
+ * no "/" or ".." from a handed-over meta.json can leave the chain's
+ * directory (a real boot id is a UUID). */
+static bool boot_id_is_valid(const char *id) {
+        size_t n = strlen(id);
+        if (n == 0 || n > 64)
+                return false;
+        for (const char *p = id; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'))
+                        return false;
+        return true;
+}
+
+/* Saves `cur` as the list of boot `boot_id`, append-only: what was saved for
+ * that boot must be a prefix of it. `pcrs` were read right before `cur`. */
+static int chain_save(const char *state_dir, const char *boot_id, const char *release, const uint8_t *cur, size_t size,
+                      const ImaLog *parsed, const ImaPcrs *pcrs, unsigned banks, ImaSnapshotResult *ret) {
+        _cleanup_free_ char *dir = NULL, *log_path = NULL, *meta_path = NULL;
         _cleanup_free_ uint8_t *old = NULL;
         _cleanup_(json_object_putp) json_object *meta = NULL;
         SavedBoot prev = {};
-        ImaLog parsed = {};
-        ImaParseError err;
-        ImaPcrs pcrs;
-        unsigned banks = 0;
-        size_t size = 0, old_size = 0;
+        size_t old_size = 0;
         int r;
 
-        *ret = (ImaSnapshotResult) {};
-        r = read_current(b, &cur, &size);
-        if (r < 0)
-                return r; /* -ENOENT: IMA not enabled */
-        r = ima_log_parse(cur, size, 20, IMA_ORDER_AUTO, &parsed, &err);
-        if (r < 0) {
-                log_warning("Current IMA list is malformed at byte %zu: %s; not saving it.", err.offset, err.reason);
-                return r;
-        }
-        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
-        if (r < 0)
-                goto finish;
-        (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
+        if (!boot_id_is_valid(boot_id))
+                return -EBADMSG;
         r = find_or_create_boot_dir(state_dir, boot_id, &dir);
         if (r < 0)
                 goto finish;
@@ -272,7 +272,7 @@ int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
                 size_t file_size = 0;
                 r = read_full_file(log_path, IMA_LIST_MAX, (char **) &old, &file_size);
                 if (r < 0 || file_size < old_size || old_size > size || memcmp(old, cur, old_size) != 0) {
-                        log_warning("Saved IMA list of this boot is not a prefix of the current one; keeping it and not appending.");
+                        log_warning("Saved IMA list of boot %s is not a prefix of the new one; keeping it and not appending.", boot_id);
                         r = -EBADMSG;
                         goto finish;
                 }
@@ -303,28 +303,85 @@ int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
                 }
         }
 
-        if (ima_tpm_read_pcrs(b, ALL_BANKS, ima_log_pcr_indexes(&parsed) | 0x3ff, &pcrs, &banks) < 0)
-                banks = 0;
         meta = json_object_new_object();
         json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
         json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
         json_object_object_add(meta, "snapshot_time", json_object_new_uint64((uint64_t) time(NULL)));
-        json_object_object_add(meta, "records", json_object_new_uint64(parsed.n));
+        json_object_object_add(meta, "records", json_object_new_uint64(parsed->n));
         json_object_object_add(meta, "bytes", json_object_new_uint64(size));
-        json_object_object_add(meta, "pcrs", pcrs_to_json(&pcrs, banks));
+        json_object_object_add(meta, "pcrs", pcrs_to_json(pcrs, banks));
         {
                 const char *text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
                 r = write_file_atomic(meta_path, text, strlen(text), 0600);
                 if (r < 0)
                         goto finish;
         }
-        ret->records = parsed.n;
+        ret->records = parsed->n;
         ret->bytes = size;
         ret->new_bytes = size - old_size;
         snprintf(ret->boot_dir, sizeof(ret->boot_dir), "%s", dir);
         r = 0;
 finish:
         saved_boot_done(&prev);
+        return r;
+}
+
+/* The PCRs first, then the list: a match is accepted after any prefix of
+ * the list (it may run ahead of the PCRs, never behind). */
+static int read_list_and_pcrs(Backend *b, uint8_t **ret_list, size_t *ret_size, ImaLog *ret_parsed,
+                              ImaPcrs *ret_pcrs, unsigned *ret_banks) {
+        _cleanup_free_ uint8_t *cur = NULL;
+        ImaParseError err;
+        size_t size = 0;
+        int r;
+
+        /* PCR 10 (IMA's) and 0..9 (boot_aggregate) before the list. */
+        if (ima_tpm_read_pcrs(b, ALL_BANKS, 0x7ff, ret_pcrs, ret_banks) < 0)
+                *ret_banks = 0;
+        r = read_current(b, &cur, &size);
+        if (r < 0)
+                return r; /* -ENOENT: IMA not enabled */
+        r = ima_log_parse(cur, size, 20, IMA_ORDER_AUTO, ret_parsed, &err);
+        if (r < 0) {
+                log_warning("Current IMA list is malformed at byte %zu: %s; not saving it.", err.offset, err.reason);
+                return r;
+        }
+        /* A policy may extend other PCRs too (rare): read those after. */
+        unsigned extra = ima_log_pcr_indexes(ret_parsed) & ~0x7ffu;
+        if (extra && *ret_banks) {
+                ImaPcrs more;
+                unsigned more_banks = 0;
+                if (ima_tpm_read_pcrs(b, *ret_banks, extra, &more, &more_banks) >= 0)
+                        for (int k = 0; k < _IMA_BANK_MAX; k++)
+                                for (unsigned i = 11; i < IMA_PCR_MAX; i++)
+                                        if (more.valid[k] & (1u << i)) {
+                                                memcpy(ret_pcrs->value[k][i], more.value[k][i], IMA_DIGEST_MAX);
+                                                ret_pcrs->valid[k] |= 1u << i;
+                                        }
+        }
+        *ret_list = TAKE_PTR(cur);
+        *ret_size = size;
+        return 0;
+}
+
+int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
+        _cleanup_free_ uint8_t *cur = NULL;
+        _cleanup_free_ char *boot_id = NULL, *release = NULL;
+        ImaLog parsed = {};
+        ImaPcrs pcrs;
+        unsigned banks = 0;
+        size_t size = 0;
+        int r;
+
+        *ret = (ImaSnapshotResult) {};
+        r = read_list_and_pcrs(b, &cur, &size, &parsed, &pcrs, &banks);
+        if (r < 0)
+                return r;
+        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
+        if (r >= 0) {
+                (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
+                r = chain_save(state_dir, boot_id, release, cur, size, &parsed, &pcrs, banks, ret);
+        }
         ima_log_done(&parsed);
         return r;
 }
@@ -665,4 +722,57 @@ finish:
         free_chain(boots, nboots);
         ima_log_done(&log);
         return r < 0 ? r : 0;
+}
+
+int ima_chain_import(const char *state_dir, const char *boot_dir, ImaSnapshotResult *ret) {
+        SavedBoot s = {};
+        int r;
+
+        *ret = (ImaSnapshotResult) {};
+        r = load_boot(boot_dir, &s);
+        if (r >= 0)
+                r = chain_save(state_dir, s.boot_id, s.release, s.log, s.bytes, &s.parsed, &s.pcrs, s.pcr_banks, ret);
+        saved_boot_done(&s);
+        return r;
+}
+
+int ima_snapshot_to_memory(Backend *b, char **ret_meta, uint8_t **ret_list, size_t *ret_size) {
+        _cleanup_free_ uint8_t *cur = NULL;
+        _cleanup_free_ char *boot_id = NULL, *release = NULL;
+        _cleanup_(json_object_putp) json_object *meta = NULL;
+        ImaLog parsed = {};
+        ImaPcrs pcrs;
+        unsigned banks = 0;
+        size_t size = 0;
+        int r;
+
+        r = read_list_and_pcrs(b, &cur, &size, &parsed, &pcrs, &banks);
+        if (r < 0)
+                return r;
+        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
+        if (r < 0)
+                goto finish;
+        (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
+        meta = json_object_new_object();
+        if (!meta) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
+        json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
+        json_object_object_add(meta, "snapshot_time", json_object_new_uint64((uint64_t) time(NULL)));
+        json_object_object_add(meta, "records", json_object_new_uint64(parsed.n));
+        json_object_object_add(meta, "bytes", json_object_new_uint64(size));
+        json_object_object_add(meta, "pcrs", pcrs_to_json(&pcrs, banks));
+        *ret_meta = strdup(json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY));
+        if (!*ret_meta) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        *ret_list = TAKE_PTR(cur);
+        *ret_size = size;
+        r = (int) parsed.n;
+finish:
+        ima_log_done(&parsed);
+        return r;
 }

@@ -36,6 +36,17 @@ typedef struct ImaVerification {
 } ImaVerification;
 
 int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret);
+
+/* A snapshot that does not touch the state directory (the shutdown hook
+ * runs when file systems are read-only): this boot's meta.json text and
+ * list, as a saved boot directory holds them. Returns the record count. */
+int ima_snapshot_to_memory(Backend *b, char **ret_meta, uint8_t **ret_list, size_t *ret_size);
+
+/* Adds a boot directory made elsewhere (meta.json + log.bin, e.g. handed
+ * over by the previous kernel) to the chain, with the append-only rule of
+ * ima_snapshot(): the saved list of that boot must be a prefix of it.
+ * ret->new_bytes says what it added. */
+int ima_chain_import(const char *state_dir, const char *boot_dir, ImaSnapshotResult *ret);
 int ima_verify(Backend *b, const char *state_dir, ImaVerification *ret);
 /* format: "binary" or "ascii". Returns a sealed memfd. */
 int ima_export(Backend *b, const char *state_dir, const char *format, int *ret_fd);

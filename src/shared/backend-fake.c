@@ -11,6 +11,7 @@
  *   fake/<image>.cmdline      command line as passed ("" for none)
  *   fake/<image>.kernel_size  bytes of the kernel fd
  *   fake/<image>.initrd_size  bytes of the initrd fd, or "none"
+ *   fake/<image>.initrd       the initrd's bytes (file syscall, up to 16 MiB)
  *   fake/<image>.syscall      "file" or "legacy"
  *   fake/<image>.loads        number of successful loads since the root was made
  *   fake/<image>.legacy_argv  the legacy loader's arguments, one a line
@@ -256,7 +257,17 @@ static int fake_file_load(Backend *b, int kernel_fd, int initrd_fd, const char *
                         return -EBADF;
                 initrd_size = st.st_size;
         }
-        return fake_load_common(b, crash, "file", kernel_fd, initrd_size, cmdline);
+        int r = fake_load_common(b, crash, "file", kernel_fd, initrd_size, cmdline);
+        /* What "the kernel" got as initrd, for tests (small ones only). */
+        if (r >= 0 && initrd_size >= 0 && initrd_size <= 16 * 1024 * 1024) {
+                _cleanup_free_ char *copy = NULL;
+                size_t n = 0;
+                _cleanup_free_ char *path = backend_path(b, crash ? "/fake/kdump.initrd" : "/fake/kexec.initrd");
+                if (path && lseek(initrd_fd, 0, SEEK_SET) == 0 && read_full_fd(initrd_fd, 16 * 1024 * 1024, &copy, &n) >= 0)
+                        (void) write_file_atomic(path, copy, n, 0644);
+                (void) lseek(initrd_fd, 0, SEEK_SET);
+        }
+        return r;
 }
 
 /* Understands the subset of kexec-tools' options kexecd passes. */

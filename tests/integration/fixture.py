@@ -25,6 +25,7 @@ import fakekernel  # noqa: E402
 
 KEXECD = os.environ.get("KEXECD", os.path.join(SRC, "build", "src", "daemon", "kexecd"))
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(SRC, "build", "src", "ctl", "kexecctl"))
+KEXECD_SHUTDOWN = os.environ.get("KEXECD_SHUTDOWN", os.path.join(SRC, "build", "src", "shutdown", "kexecd-shutdown"))
 PYTHON = "/usr/bin/python3"
 
 BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"

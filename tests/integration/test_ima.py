@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from fixture import ERR, KexecdTestCase, main
+from fixture import ERR, KEXECD_SHUTDOWN, KexecdTestCase, main
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ima"))
 import imagen as g  # noqa: E402
@@ -106,6 +106,98 @@ class ImaChainTest(KexecdTestCase):
         self.start_daemon()
         v = self.manager.VerifyIma()
         self.assertEqual((v["Status"], v["BootsInChain"]), ("verified", 3), v["Detail"])
+
+    def unpack_newc(self, data, dest):
+        """What the next kernel does with the initrd: unpack each newc
+        archive (at 4-byte boundaries, zeros skipped) under `dest`."""
+        pos, names = 0, []
+        while pos < len(data):
+            if data[pos] == 0:
+                pos += 1
+                continue
+            self.assertEqual(data[pos:pos + 6], b"070701", "not a newc archive at %d" % pos)
+            fields = [int(data[pos + 6 + 8 * i:pos + 14 + 8 * i], 16) for i in range(13)]
+            mode, size, namesize = fields[1], fields[6], fields[11]
+            name = data[pos + 110:pos + 110 + namesize - 1].decode()
+            pos = (pos + 110 + namesize + 3) & ~3
+            body = data[pos:pos + size]
+            pos = (pos + size + 3) & ~3
+            if name == "TRAILER!!!":
+                continue
+            names.append(name)
+            path = os.path.join(dest, name)
+            if mode & 0o170000 == 0o040000:
+                os.makedirs(path, exist_ok=True)
+            elif mode & 0o170000 == 0o100000:
+                with open(path, "wb") as f:
+                    f.write(body)
+        return names
+
+    def shut_down_for_kexec(self, tail):
+        """systemd's path after kexecd's last snapshot: kexecd is stopped,
+        more is measured (`tail`), then the shutdown hook runs."""
+        self.stop_daemon()
+        self.measure(tail)
+        self.apply()
+        loads = self.fake_loads("kexec")
+        p = subprocess.run([KEXECD_SHUTDOWN, "--fake-root=" + self.root, "--state-dir=" + self.state, "kexec"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Handed", p.stderr)
+        self.assertEqual(self.fake_loads("kexec"), loads + 1)
+        initrd = open(os.path.join(self.root, "fake/kexec.initrd"), "rb").read()
+        self.assertTrue(initrd.startswith(open(self.initrd, "rb").read()), "the image's own initrd comes first")
+        return initrd
+
+    def test_tail_after_the_last_snapshot_is_handed_over(self):
+        self.load("kexec", self.kernel, [self.initrd])
+        self.measure([g.ima_ng("/usr/bin/after-start", b"x")])
+        self.apply()
+        self.manager.PrepareKexec(False)
+        tail = [g.ima_ng("/usr/lib/systemd/systemd-shutdown", b"s"), g.ima_ng("/usr/bin/umount", b"u"),
+                g.ima_ng("/usr/sbin/kexec", b"k")]
+        initrd = self.shut_down_for_kexec(tail)
+        # The next boot: the kernel unpacks the handed-over archive.
+        self.boot("boot-2", g.sample_boot(self.tpm09, 15, salt="2"))
+        own = len(open(self.initrd, "rb").read())
+        self.assertEqual(initrd[own:(own + 3) & ~3], b"\0" * (((own + 3) & ~3) - own), "padded to 4 bytes")
+        self.assertEqual(initrd[(own + 3) & ~3:][:6], b"070701")
+        names = self.unpack_newc(initrd[(own + 3) & ~3:], self.root)
+        self.assertIn(".kexecd-handover/ima/log.bin", names)
+        self.start_daemon()
+        self.assertIn("ima-handover", [str(e[2]) for e in self.manager.GetHistory(0)])
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "verified", v["Detail"])
+        self.assertEqual((v["Method"], v["BootsInChain"]), ("chain", 2))
+        self.assertEqual(v["Measurements"], 22 + 3 + 16)
+
+    def test_forged_handover_cannot_verify(self):
+        # The handed-over list is input, not trusted: a record that was never
+        # extended into the TPM makes the chain a gap, whatever kexecd saved.
+        self.load("kexec", self.kernel, [self.initrd])
+        self.manager.PrepareKexec(False)
+        self.stop_daemon()
+        self.measure([g.ima_ng("/forged", b"f")], extend=False)
+        self.apply()
+        subprocess.run([KEXECD_SHUTDOWN, "--fake-root=" + self.root, "--state-dir=" + self.state, "kexec"],
+                       check=True, capture_output=True, timeout=60)
+        initrd = open(os.path.join(self.root, "fake/kexec.initrd"), "rb").read()
+        self.boot("boot-2", g.sample_boot(self.tpm09, 15, salt="2"))
+        self.unpack_newc(initrd[(len(open(self.initrd, "rb").read()) + 3) & ~3:], self.root)
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "gap", v["Detail"])
+
+    def test_shutdown_hook_does_nothing_but_for_kexec(self):
+        self.load("kexec", self.kernel, [self.initrd])
+        for verb in ("reboot", "poweroff", "halt"):
+            p = subprocess.run([KEXECD_SHUTDOWN, "--fake-root=" + self.root, "--state-dir=" + self.state, verb],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertEqual(self.fake_loads("kexec"), 1)
+        p = subprocess.run([KEXECD_SHUTDOWN], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("expected one verb", p.stderr)
 
     def test_unsaved_measurements_are_a_gap(self):
         self.stop_daemon()  # boot-1 saved with 21 records
