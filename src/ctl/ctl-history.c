@@ -17,12 +17,12 @@ static void print_entry(uint64_t t, const char *image, const char *event, const 
                 json_object_object_add(o, "image", json_object_new_string(image));
                 json_object_object_add(o, "event", json_object_new_string(event));
                 json_object_object_add(o, "detail", json_object_new_string(detail));
-                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE | (arg.json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN)));
+                ctl_print_json(o);
         } else {
                 _cleanup_free_ char *ts = format_timestamp(t);
                 const char *color = strstr(event, "fail") || streq(event, "discarded") ? ansi_red() :
                                     streq(event, "stale") || strstr(event, "skipped") ? ansi_yellow() : "";
-                printf("%s  %-5s  %s%-20s%s %s\n", ts, *image ? image : "-", color, event, *color ? ansi_normal() : "", detail);
+                printf("%s  %-5s  %s%-20s%s %s\n", strna(ts), *image ? image : "-", color, event, *color ? ansi_normal() : "", detail);
         }
         fflush(stdout);
 }

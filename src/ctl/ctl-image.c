@@ -13,14 +13,26 @@
 LoadArgs load_arg = {};
 
 /* Relative paths are made absolute against the current directory here,
- * without touching the file: kexecd opens and checks it itself. */
-static char *absolutize(const char *path) {
+ * without touching the file: kexecd opens and checks it itself. Prints why
+ * it cannot (the current directory was removed, ...) and returns NULL. */
+static char *absolutize(const char *what, const char *path) {
         char cwd[PATH_MAX], *s;
-        if (path[0] == '/')
-                return strdup(path);
-        if (!getcwd(cwd, sizeof(cwd)))
+        if (path[0] == '/') {
+                s = strdup(path);
+                if (!s)
+                        fprintf(stderr, "Out of memory.\n");
+                return s;
+        }
+        if (!getcwd(cwd, sizeof(cwd))) {
+                fprintf(stderr, "Cannot make the %s path '%s' absolute: the current directory is unknown (%s).\n",
+                        what, path, strerror(errno));
                 return NULL;
-        return asprintf(&s, "%s/%s", cwd, path) < 0 ? NULL : s;
+        }
+        if (asprintf(&s, "%s/%s", cwd, path) < 0) {
+                fprintf(stderr, "Out of memory.\n");
+                return NULL;
+        }
+        return s;
 }
 
 static int call_simple(const char *method, const char *action) {
@@ -58,9 +70,13 @@ int verb_load(int argc, char *argv[]) {
         if (load_arg.append && !load_arg.reuse)
                 cmdline = load_arg.append;
 
-        kernel = absolutize(argv[1]);
-        if (!kernel || asprintf(&action, "load %s image", ctl_image_name()) < 0)
+        kernel = absolutize("kernel", argv[1]);
+        if (!kernel)
                 return EXIT_FAILED;
+        if (asprintf(&action, "load %s image", ctl_image_name()) < 0) {
+                fprintf(stderr, "Out of memory.\n");
+                return EXIT_FAILED;
+        }
 
         r = ctl_bus_open(&bus);
         if (r < 0)
@@ -71,8 +87,10 @@ int verb_load(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "s");
         for (size_t i = 0; r >= 0 && i < load_arg.n_initrds; i++) {
-                _cleanup_free_ char *p = absolutize(load_arg.initrds[i]);
-                r = p ? sd_bus_message_append(m, "s", p) : -ENOMEM;
+                _cleanup_free_ char *p = absolutize("initrd", load_arg.initrds[i]);
+                if (!p)
+                        return EXIT_FAILED;
+                r = sd_bus_message_append(m, "s", p);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);

@@ -44,7 +44,7 @@ static void print_image(json_object *img) {
         json_object *initrds;
         if (json_object_object_get_ex(img, "Initrds", &initrds) && json_object_array_length(initrds) > 0)
                 for (size_t k = 0; k < json_object_array_length(initrds); k++)
-                        field(k == 0 ? "Initrds" : "", "%s", json_object_get_string(json_object_array_get_idx(initrds, k)));
+                        field(k == 0 ? "Initrds" : "", "%s", strempty(json_object_get_string(json_object_array_get_idx(initrds, k))));
         if (!isempty(json_get_string(img, "Cmdline")))
                 field("Cmdline", "%s", json_get_string(img, "Cmdline"));
         if (!isempty(json_get_string(img, "KernelSHA256")))
@@ -57,7 +57,7 @@ static void print_image(json_object *img) {
         if (at > 0) {
                 _cleanup_free_ char *ts = format_timestamp(at), *rel = format_timespan_relative(at);
                 uint64_t d = json_get_u64(img, "LoadDurationUSec");
-                field("Loaded at", "%s (%s), took %" PRIu64 ".%03" PRIu64 "s", ts, rel, d / 1000000, (d / 1000) % 1000);
+                field("Loaded at", "%s (%s), took %" PRIu64 ".%03" PRIu64 "s", strna(ts), strna(rel), d / 1000000, (d / 1000) % 1000);
         }
         uint64_t reloads = json_get_u64(img, "ReloadCount");
         if (reloads > 0)
@@ -69,7 +69,7 @@ static void print_image(json_object *img) {
                 size_t used = 0;
                 for (size_t k = 0; k < json_object_array_length(kinds) && used < sizeof(list); k++)
                         used += (size_t) snprintf(list + used, sizeof(list) - used, "%s%s", k ? ", " : "",
-                                                  json_object_get_string(json_object_array_get_idx(kinds, k)));
+                                                  strempty(json_object_get_string(json_object_array_get_idx(kinds, k))));
                 field("Header updates", "by the kernel on %s hotplug (no reload needed)", list);
         }
         if (stale)
@@ -87,7 +87,7 @@ static void print_status(json_object *s) {
         if (json_get_u64(s, "CrashKernelSize") == 0)
                 field("Crash kernel", "%snone reserved%s (boot with crashkernel= to use kdump)", ansi_yellow(), ansi_normal());
         else
-                field("Crash kernel", "%s reserved", crash);
+                field("Crash kernel", "%s reserved", strna(crash));
         if (json_object_object_get_ex(s, "CrashKernelRegions", &regions))
                 for (size_t k = 0; k < json_object_array_length(regions); k++) {
                         json_object *reg = json_object_array_get_idx(regions, k);
@@ -95,7 +95,7 @@ static void print_status(json_object *s) {
                         uint64_t end = json_object_get_uint64(json_object_array_get_idx(reg, 2));
                         _cleanup_free_ char *size = format_bytes(end - start + 1);
                         field("", "%s: %#" PRIx64 "-%#" PRIx64 " (%s)",
-                              json_object_get_string(json_object_array_get_idx(reg, 0)), start, end, size);
+                              strempty(json_object_get_string(json_object_array_get_idx(reg, 0))), start, end, strna(size));
                 }
         field("Lockdown", "%s", json_get_string(s, "Lockdown"));
         field("Loads disabled", "%s", json_get_bool(s, "KexecLoadDisabled") ? "yes (kexec_load_disabled)" : "no");
@@ -157,7 +157,7 @@ int verb_status(int argc, char *argv[]) {
         if (r != EXIT_OK)
                 return r;
         if (arg.json != JSON_OFF)
-                puts(json_object_to_json_string_ext(status, JSON_C_TO_STRING_NOSLASHESCAPE | (arg.json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN)));
+                ctl_print_json(status);
         else
                 print_status(status);
         return EXIT_OK;

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "ctl.h"
 #include "errors.h"
 
@@ -83,6 +85,29 @@ int ctl_report_error(const char *action, const sd_bus_error *error, int r) {
         else
                 fprintf(stderr, "Failed to %s: %s\n", action, strerror(-r));
         return ctl_exit_code_for_error(error, r);
+}
+
+void ctl_print_json(json_object *o) {
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (arg.json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(o, flags);
+        if (text)
+                puts(text);
+        else
+                fprintf(stderr, "Out of memory.\n");
+}
+
+int ctl_parse_json_mode(const char *s, JsonMode *ret) {
+        if (streq(s, "short"))
+                *ret = JSON_SHORT;
+        else if (streq(s, "pretty"))
+                *ret = JSON_PRETTY;
+        else if (streq(s, "off"))
+                *ret = JSON_OFF;
+        else {
+                fprintf(stderr, "--json= must be short, pretty or off, not '%s'.\n", s);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 char *format_bytes(uint64_t bytes) {

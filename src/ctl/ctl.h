@@ -62,6 +62,11 @@ const char *ansi_normal(void);
 /* Status() as JSON (bus-json.h); returns an exit code. */
 struct json_object;
 int ctl_fetch_status(struct json_object **ret);
+/* Prints o on stdout as --json= asks: one line (short) or indented (pretty). */
+void ctl_print_json(struct json_object *o);
+/* Parses the value of --json=: short, pretty or off. Prints what is wrong
+ * and returns -EINVAL for anything else. */
+int ctl_parse_json_mode(const char *s, JsonMode *ret);
 
 /* Verbs: argc/argv start at the verb. */
 int verb_status(int argc, char *argv[]);

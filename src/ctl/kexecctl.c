@@ -56,7 +56,8 @@ static void help(void) {
                "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
-               "     --json=MODE          Output JSON: short or pretty (status, history, monitor)\n"
+               "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
+               "                          monitor, ima status, ima verify)\n"
                "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
                "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
                "                          is asked for only when stdin is a terminal\n"
@@ -142,8 +143,10 @@ static int parse_argv(int argc, char *argv[]) {
                         arg.kdump = true;
                         break;
                 case ARG_INITRD:
-                        if (push_initrd(optarg) < 0)
+                        if (push_initrd(optarg) < 0) {
+                                fprintf(stderr, "Out of memory.\n");
                                 return -ENOMEM;
+                        }
                         break;
                 case ARG_APPEND:
                         load_arg.append = optarg;
@@ -159,16 +162,8 @@ static int parse_argv(int argc, char *argv[]) {
                         load_arg.syscall = optarg;
                         break;
                 case ARG_JSON:
-                        if (streq(optarg, "short"))
-                                arg.json = JSON_SHORT;
-                        else if (streq(optarg, "pretty"))
-                                arg.json = JSON_PRETTY;
-                        else if (streq(optarg, "off"))
-                                arg.json = JSON_OFF;
-                        else {
-                                fprintf(stderr, "--json= must be short, pretty or off, not '%s'.\n", optarg);
+                        if (ctl_parse_json_mode(optarg, &arg.json) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case 'H':
                         arg.host = optarg;
@@ -189,9 +184,10 @@ int main(int argc, char *argv[]) {
         int r;
 
         (void) kexecd_error_map_register();
+        /* parse_argv() printed why it failed. */
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? EXIT_USAGE : EXIT_OK;
+                return r == -ENOMEM ? EXIT_FAILED : r < 0 ? EXIT_USAGE : EXIT_OK;
 
         /* getopt permuted the non-option arguments to the end. */
         int n = argc - optind;

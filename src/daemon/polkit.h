@@ -12,9 +12,12 @@
 
 #include "manager.h"
 
-/* `authorized` false means the caller got AccessDenied or
- * InteractiveAuthorizationRequired already (sent by this module);
- * the continuation only runs for authorized callers. It must reply. */
+/* The continuation runs only for authorized callers (root, or polkit said
+ * yes); any other caller got AccessDenied, InteractiveAuthorizationRequired,
+ * TooManyRequests or another error already (sent by this module or, for a
+ * negative return, by sd-bus). It must reply.
+ * free_userdata, if set, is called on userdata once the check is over,
+ * whichever way it went. */
 typedef int (*PolkitContinuation)(Manager *m, sd_bus_message *request, void *userdata);
 typedef void (*PolkitFreeUserdata)(void *userdata);
 

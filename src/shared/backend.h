@@ -47,7 +47,8 @@ struct Backend {
 /* The real kernel. */
 int backend_new_real(Backend **ret);
 /* The fake kernel rooted at `root` (which must exist). See backend-fake.c for
- * the files it keeps there; tests/fake-root.py creates a populated root. */
+ * the files it keeps there; make_root() in tests/lib/fakekernel.py creates a
+ * populated root. */
 int backend_new_fake(const char *root, Backend **ret);
 void backend_free(Backend *b);
 static inline void backend_freep(Backend **b) {

@@ -53,5 +53,5 @@ const char *kexecd_error_name_from_errno(int error);
 
 /* Sets *e to the named kexecd error for `error` (negative errno) with the
  * formatted message; falls back to sd-bus' generic mapping for errnos that
- * are not ours. Returns `error` so handlers can `return kexecd_error_set(...)`. */
+ * are not ours. Returns `error` so handlers can `return kexecd_error_setf(...)`. */
 int kexecd_error_setf(sd_bus_error *e, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
