@@ -121,10 +121,10 @@ static void on_hotplug_batch(const HotplugBatch *batch, void *userdata) {
         manager_refresh_staleness(m);
         /* One history line and one journal line per storm, not per event:
          * that is the rate limit. */
-        log_info("Hotplug: %s (layout generation %" PRIu64 " -> %" PRIu64 ").", what, before, m->layout_generation);
-        manager_record(m, NULL, "hotplug", "%s; layout generation %" PRIu64 "%s", what, m->layout_generation,
+        log_info("Hotplug: %s (layout generation %" PRIu64 " -> %" PRIu64 ").", strna(what), before, m->layout_generation);
+        manager_record(m, NULL, "hotplug", "%s; layout generation %" PRIu64 "%s", strna(what), m->layout_generation,
                        m->layout_generation == before ? " (unchanged)" : "");
-        manager_check_images(m, what);
+        manager_check_images(m, what ?: "hotplug");
 }
 
 int manager_start_hotplug(Manager *m) {

@@ -92,6 +92,19 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, 
         return 0;
 }
 
+/* The shutdown hook reloads the kexec image with the IMA list's tail
+ * (src/shutdown/): it needs the spec at a time when /var may be unmounted,
+ * so the kexec image's state is also kept in the runtime directory. */
+static void image_mirror_state(Image *i) {
+        Manager *m = i->manager;
+        if (i->type != IMAGE_KEXEC || !m->runtime_dir)
+                return;
+        int r = image_state_save(m->runtime_dir, i->type, &i->state);
+        if (r < 0)
+                log_warning_errno(r, "Failed to copy the kexec image's state to %s, the IMA list after the last snapshot "
+                                  "will not reach the next kernel: %m", m->runtime_dir);
+}
+
 /* Translates what the kernel (or kexec-tools) said into our error names. */
 static int kernel_error(Image *i, int r, const char *syscall_name, const char *detail, sd_bus_error *error) {
         _cleanup_free_ char *lockdown = manager_lockdown(i->manager);
@@ -421,6 +434,7 @@ loaded:
                  * kexecd reloads it rather than trust it. */
                 log_warning_errno(r, "Failed to commit the state of the %s image, a restarted kexecd will reload it: %m",
                                   image_type_to_string(i->type));
+        image_mirror_state(i);
 
         log_event(LOG_INFO, KEXECD_MESSAGE_LOADED, image_type_to_string(i->type),
                   "Loaded %s image %s (%s, %s syscall, %" PRIu64 " ms)%s%s",
@@ -450,7 +464,7 @@ fail:
                   "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
                   error && error->message ? error->message : strerror(-r));
         manager_record(m, i, "load-failed", "%s: %s", strempty(spec->kernel),
-                       error && error->name ? i->last_error : strerror(-r));
+                       error && error->name ? strna(i->last_error) : strerror(-r));
         image_emit_changed(i);
         return r;
 }
@@ -524,6 +538,8 @@ int image_unload(Image *i, sd_bus_error *error) {
         r = image_state_remove(m->state_dir, i->type);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove state of %s image: %m", image_type_to_string(i->type));
+        if (i->type == IMAGE_KEXEC && m->runtime_dir)
+                (void) image_state_remove(m->runtime_dir, i->type);
         image_state_done(&i->state);
         i->has_state = false;
         i->stale = false;

@@ -22,6 +22,10 @@ int manager_new(Manager **ret, Backend *backend, const char *config_dir, const c
         kexecd_config_init(&m->config);
         m->config_dir = strdup(config_dir);
         m->state_dir = strdup(state_dir);
+        /* systemd's RuntimeDirectory=kexecd sets this. */
+        const char *runtime = getenv("RUNTIME_DIRECTORY");
+        if (runtime && runtime[0] == '/' && !strchr(runtime, ':') && !(m->runtime_dir = strdup(runtime)))
+                return -ENOMEM;
         if (!m->config_dir || !m->state_dir)
                 return -ENOMEM;
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
@@ -51,6 +55,7 @@ Manager *manager_free(Manager *m) {
         history_done(&m->history);
         free(m->config_dir);
         free(m->state_dir);
+        free(m->runtime_dir);
         free(m->ima_verified_key);
         free(m);
         return NULL;

@@ -51,6 +51,10 @@ struct Manager {
         Backend *backend;
         char *config_dir;
         char *state_dir;
+        /* $RUNTIME_DIRECTORY (/run/kexecd, kept across restarts): a copy of
+         * the kexec image's state for the shutdown hook, which runs after
+         * /var may be unmounted (src/shutdown/). NULL outside systemd. */
+        char *runtime_dir;
         KexecdConfig config;
         Image *images[_IMAGE_TYPE_MAX];
         PolkitQuery *polkit_queries;

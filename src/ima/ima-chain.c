@@ -62,11 +62,16 @@ static int read_meta(const char *dir, SavedBoot *s) {
         if (r < 0)
                 return r;
         o = json_tokener_parse(text);
-        if (!o || !json_object_object_get_ex(o, "boot_id", &v))
+        /* A meta.json may come from the previous kernel (a hand-over):
+         * every field is checked for its type before use. */
+        if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "boot_id", &v) ||
+            !json_object_is_type(v, json_type_string))
                 return -EBADMSG;
         s->boot_id = strdup(json_object_get_string(v));
-        s->release = json_object_object_get_ex(o, "kernel_release", &v) ? strdup(json_object_get_string(v)) : strdup("");
-        s->bytes = json_object_object_get_ex(o, "bytes", &v) ? json_object_get_uint64(v) : 0;
+        s->release = json_object_object_get_ex(o, "kernel_release", &v) && json_object_is_type(v, json_type_string)
+                     ? strdup(json_object_get_string(v)) : strdup("");
+        s->bytes = json_object_object_get_ex(o, "bytes", &v) && json_object_is_type(v, json_type_int)
+                   ? json_object_get_uint64(v) : 0;
         if (json_object_object_get_ex(o, "pcrs", &pcrs) && json_object_is_type(pcrs, json_type_object)) {
                 json_object_object_foreach(pcrs, bank_name, bank_obj) {
                         int bank = ima_bank_from_name(bank_name);

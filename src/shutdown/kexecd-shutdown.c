@@ -36,13 +36,15 @@
 #include "macro.h"
 #include "state.h"
 
-/* systemd's StateDirectory=kexecd: where kexecd.service keeps its state. */
-#define DEFAULT_STATE_DIR "/var/lib/kexecd"
+/* Where kexecd.service keeps the kexec image's state: its runtime copy
+ * first (RuntimeDirectory=kexecd; /run stays mounted to the end, /var may
+ * already be unmounted), then its StateDirectory=kexecd. */
+static const char *const default_state_dirs[] = { "/run/kexecd", "/var/lib/kexecd" };
 /* Run by systemd-shutdown for a kexec (KEXEC in systemd's build). */
 static const char *const kexec_binaries[] = { "/sbin/kexec", "/usr/sbin/kexec" };
 static const char *const hook_dirs[] = { "/usr/lib/systemd/system-shutdown", "/lib/systemd/system-shutdown" };
 
-static const char *arg_state_dir = DEFAULT_STATE_DIR;
+static const char *arg_state_dir = NULL;
 static inline void closedirp(DIR **d) {
         if (*d)
                 closedir(*d);
@@ -58,9 +60,9 @@ static void help(void) {
                "Any other verb does nothing.\n\n"
                "Options:\n"
                "  -h --help            Show this help and exit\n"
-               "     --state-dir=DIR   kexecd's state (default: %s)\n"
+               "     --state-dir=DIR   kexecd's state (default: %s, else %s)\n"
                "     --fake-root=DIR   Use the fake kernel rooted at DIR (tests)\n",
-               DEFAULT_STATE_DIR);
+               default_state_dirs[0], default_state_dirs[1]);
 }
 
 /* Does exec'ing `path` with LD_TRACE_LOADED_OBJECTS stop before the program
@@ -185,9 +187,14 @@ static int hand_over(Backend *b) {
         bool loaded = false;
         int r, records;
 
-        r = image_state_load(arg_state_dir, IMAGE_KEXEC, &st);
+        const char *dir = arg_state_dir;
+        r = -ENOENT;
+        for (size_t k = 0; !arg_state_dir && r < 0 && k < ELEMENTSOF(default_state_dirs); k++)
+                r = image_state_load(dir = default_state_dirs[k], IMAGE_KEXEC, &st);
+        if (arg_state_dir)
+                r = image_state_load(dir, IMAGE_KEXEC, &st);
         if (r < 0)
-                return log_error_errno(r, "No kexec image state in %s (%m): nothing to hand over.", arg_state_dir);
+                return log_error_errno(r, "No kexec image state in %s (%m): nothing to hand over.", dir);
         if (st.pending || !streq_ptr(st.syscall_used, "file") || !st.effective_cmdline)
                 return log_error_errno(-ENOTSUP, "The kexec image was not loaded by kexecd with kexec_file_load: "
                                        "the IMA list after kexecd's last snapshot is not handed over.");
