@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,15 @@ static int hand_over(Backend *b) {
                                        "the IMA list after kexecd's last snapshot is not handed over.");
         if (backend_read_bool(b, KERNEL_KEXEC_LOADED, &loaded) < 0 || !loaded)
                 return log_error_errno(-ENOENT, "No kexec image is loaded: nothing to hand over.");
+        /* Kernels >= 6.6 count loads: the last one belongs to the
+         * administrator, as for kexecd's automatic reloads. */
+        uint64_t left = UINT64_MAX;
+        _cleanup_free_ char *limit = NULL;
+        if (backend_read_string(b, KERNEL_KEXEC_LIMIT_REBOOT, &limit) >= 0 && limit[0] != '-')
+                left = strtoull(limit, NULL, 10);
+        if (left <= 1)
+                return log_error_errno(-EDQUOT, "The kernel's kexec load limit has %" PRIu64 " load(s) left: "
+                                       "not spending one on handing over the IMA list.", left);
 
         /* Open everything before the list is read: under a policy that
          * measures what root reads, these opens are measurements too. */
