@@ -57,7 +57,10 @@ int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_
         /* A permission check at open time is not a read: make sure the
          * file really yields bytes (e.g. EIO on a broken medium). */
         char byte;
-        if (pread(fd, &byte, 1, 0) != 1)
+        ssize_t n = pread(fd, &byte, 1, 0);
+        if (n == 0) /* truncated since fstat() */
+                return fail(ret_message, -ENODATA, "%s is empty: %s", what, path);
+        if (n != 1)
                 return fail(ret_message, -EACCES, "%s cannot be read: %s", what, path);
 
         *ret_fd = TAKE_FD(fd);
