@@ -639,7 +639,9 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                         v->gap_after_record = s->parsed.n;
                 }
                 snprintf(v->detail, sizeof(v->detail),
-                         "measurements missing after record %" PRIu64 " of boot %s (saved chain: %zu boot(s))",
+                         "measurements missing after record %" PRIu64 " of boot %s (saved chain: %zu boot(s)); "
+                         "if that boot ended with a kexec, its shutdown hook did not hand the rest of its list over "
+                         "(its console shows why: kexecd-shutdown); the chain verifies again after a cold reboot",
                          v->gap_after_record, v->gap_boot, past);
         }
         v->boots_in_chain = (unsigned) past + 1;
