@@ -420,13 +420,18 @@ static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const 
                 k->initrd_fd = r;
         }
         if (pe_find_section(d, n, ".cmdline", &sec) >= 0) {
-                k->cmdline = strndup((const char *) d + sec.offset, sec.size);
+                /* ukify stores the text with a trailing newline or NULs
+                 * (section padding); a NUL before the end would silently
+                 * cut the command line the image's builder meant. */
+                size_t l = sec.size;
+                const char *text = (const char *) d + sec.offset;
+                while (l > 0 && (text[l - 1] == 0 || text[l - 1] == '\n' || text[l - 1] == ' '))
+                        l--;
+                if (memchr(text, 0, l))
+                        return fail(msg, -EUCLEAN, "the UKI's .cmdline section contains a NUL byte before its end");
+                k->cmdline = strndup(text, l);
                 if (!k->cmdline)
                         return -ENOMEM;
-                /* ukify stores the text with a trailing newline or NUL. */
-                size_t l = strlen(k->cmdline);
-                while (l > 0 && (k->cmdline[l - 1] == '\n' || k->cmdline[l - 1] == ' '))
-                        k->cmdline[--l] = 0;
         }
         return 0;
 }

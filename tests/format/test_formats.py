@@ -179,6 +179,15 @@ class FormatTest(unittest.TestCase):
         # A PE without .linux is not a kernel.
         rc, out = self.run_tool(base)
         self.assertEqual(rc, 8, out)
+        # A NUL inside .cmdline would cut the command line silently: refused.
+        open(cmdline, "wb").write(b"root=/dev/vda1\0 init=/bin/evil\n")
+        bad = os.path.join(self.dir, "uki-nul.efi")
+        subprocess.run(["objcopy", "--add-section", ".cmdline=" + cmdline, "--change-section-vma", ".cmdline=0x30000",
+                        "--add-section", ".linux=" + self.kernel, "--change-section-vma", ".linux=0x2000000",
+                        base, bad], check=True, capture_output=True)
+        rc, out = self.run_tool(bad)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("NUL", str(out))
 
     def write_min_pe(self, path):
         pe = bytearray(0x400)

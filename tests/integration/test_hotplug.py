@@ -87,7 +87,12 @@ class HotplugTest(KexecdTestCase):
         self.fail("history never had %d %r events: %s" % (count, event, list(self.manager.GetHistory(0))))
 
     def settle(self):
-        time.sleep(QUIET * 4)
+        """Until no further batch can come: kexecd has read every event
+        sent (a condition), then the quiet period has passed twice with
+        nothing left to fire (absence can only be waited for)."""
+        sent = getattr(self, "sent", 0)
+        self.wait_for(lambda: self.daemon_log().count("uevent ") >= sent, "kexecd to read every uevent")
+        time.sleep(QUIET * 2.5)
 
     def test_memory_storm_reloads_each_image_once(self):
         self.load("kexec")
