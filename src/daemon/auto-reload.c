@@ -27,11 +27,6 @@
 
 static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void set_reason(Image *i, const char *reason) {
-        free(i->last_reload_reason);
-        i->last_reload_reason = strdup(strempty(reason));
-}
-
 static void schedule_retry(Image *i) {
         Manager *m = i->manager;
         if (i->retry_attempts >= RETRY_MAX_ATTEMPTS) {
@@ -53,7 +48,6 @@ static void schedule_retry(Image *i) {
 /* Returns 0 on success, negative on failure (already recorded). */
 int image_auto_reload(Image *i, const char *reason) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(image_spec_done) ImageSpec spec = {};
         Manager *m = i->manager;
         int r;
 
@@ -73,10 +67,7 @@ int image_auto_reload(Image *i, const char *reason) {
                 return -EDQUOT;
         }
 
-        r = image_spec_copy(&spec, &i->state.spec);
-        if (r < 0)
-                return r;
-        r = image_load(i, &spec, reason, &error);
+        r = image_reload(i, reason, &error);
         if (r < 0) {
                 i->degraded = true;
                 /* image_load() recorded the failure and LastError. */
@@ -84,10 +75,6 @@ int image_auto_reload(Image *i, const char *reason) {
                 image_emit_changed(i);
                 return r;
         }
-        i->reload_count++;
-        i->retry_attempts = 0;
-        i->retry_source = sd_event_source_unref(i->retry_source);
-        set_reason(i, reason);
         log_event(LOG_INFO, KEXECD_MESSAGE_RELOADED, image_type_to_string(i->type), "Reloaded %s image: %s",
                   image_type_to_string(i->type), reason);
         manager_record(m, i, "reloaded", "%s", reason);

@@ -32,7 +32,7 @@ bool manager_kernel_updates_crash_header(Manager *m, bool memory_changed, bool c
         return memory_changed || cpu_changed;
 }
 
-static int refresh_layout(Manager *m) {
+int manager_refresh_layout(Manager *m) {
         LayoutSnapshot now;
         int r = layout_snapshot_read(m->backend, &now);
         if (r < 0)
@@ -70,7 +70,7 @@ static bool image_is_stale(Image *i, LayoutChange c) {
 }
 
 void manager_refresh_staleness(Manager *m) {
-        if (refresh_layout(m) < 0)
+        if (manager_refresh_layout(m) < 0)
                 return;
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
                 Image *i = m->images[t];
@@ -128,7 +128,7 @@ static void on_hotplug_batch(const HotplugBatch *batch, void *userdata) {
 }
 
 int manager_start_hotplug(Manager *m) {
-        int r = refresh_layout(m);
+        int r = manager_refresh_layout(m);
         if (r < 0)
                 log_warning("Continuing without a layout fingerprint; stale images cannot be detected until it can be read.");
         r = hotplug_monitor_new(m->event, m->config.hotplug_quiet_usec, m->config.hotplug_max_delay_usec,

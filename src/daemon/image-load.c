@@ -323,23 +323,10 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                 goto fail;
         }
 
-        /* The image will describe the layout as it is now. */
-        {
-                LayoutSnapshot layout;
-                if (layout_snapshot_read(m->backend, &layout) >= 0) {
-                        if (m->layout_known && layout_diff(&m->layout, &layout) != LAYOUT_UNCHANGED) {
-                                m->layout_generation++;
-                                /* EMITS_CHANGE: the next refresh will see no
-                                 * difference, so say it now. */
-                                if (m->bus)
-                                        (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
-                                                                              "LayoutGeneration", NULL);
-                        }
-                        m->layout = layout;
-                        m->layout_known = true;
-                        (void) layout_fingerprint_format(&layout, &st.layout_fingerprint);
-                }
-        }
+        /* The image will describe the layout as it is now (one refresh
+         * path: freshness.c, which also bumps and signals the generation). */
+        if (manager_refresh_layout(m) >= 0)
+                (void) layout_fingerprint_format(&m->layout, &st.layout_fingerprint);
 
         /* Record the request before the kernel sees it: if the state
          * directory cannot be written (full, read-only), refuse now, while

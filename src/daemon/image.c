@@ -35,11 +35,6 @@ Image *image_free(Image *i) {
         return NULL;
 }
 
-Image *manager_image_by_name(Manager *m, const char *name) {
-        ImageType t = image_type_from_string(name);
-        return t < 0 ? NULL : m->images[t];
-}
-
 int image_refresh_loaded(Image *i) {
         bool loaded = false;
         int r = backend_read_bool(i->manager->backend,

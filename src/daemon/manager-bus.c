@@ -204,28 +204,7 @@ static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int reload_continue(Manager *m, sd_bus_message *request, void *userdata) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         ImageRequest *req = userdata;
-        Image *i = m->images[req->type];
-        _cleanup_(image_spec_done) ImageSpec spec = {};
-        int r;
-
-        /* Copy: a successful load replaces i->state, spec must outlive it. */
-        if (i->has_state)
-                r = image_spec_copy(&spec, &i->state.spec);
-        else if (image_spec_is_set(&m->config.images[req->type].spec))
-                r = image_spec_copy(&spec, &m->config.images[req->type].spec);
-        else
-                return sd_bus_reply_method_errorf(request, KEXECD_ERROR_NOTHING_TO_RELOAD,
-                                                  "Nothing to reload: no %s image was loaded by kexecd and none is configured.",
-                                                  image_type_to_string(req->type));
-        if (r < 0)
-                return r;
-        r = image_load(i, &spec, "reload requested over D-Bus", &error);
-        if (r >= 0) {
-                i->reload_count++;
-                free(i->last_reload_reason);
-                i->last_reload_reason = strdup("requested");
-                image_emit_changed(i);
-        }
+        int r = image_reload(m->images[req->type], "requested", &error);
         return reply_after(request, r, &error);
 }
 
@@ -258,55 +237,6 @@ static int method_unload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return method_image_action(msg, userdata, "org.kexecd1.load", reload_continue, error);
-}
-
-/* The last-moment check before a kexec reboot (kexecd-prepare.service runs
- * it before systemd-kexec.service): the kexec image must be loaded and
- * describe the machine as it is now, or be reloaded synchronously. */
-int manager_prepare_kexec(Manager *m, sd_bus_error *error) {
-        Image *i = m->images[IMAGE_KEXEC];
-        _cleanup_(image_spec_done) ImageSpec spec = {};
-        const char *why;
-        int r;
-
-        /* As late as possible before the jump: the next kernel starts a new
-         * list (or carries an incomplete one). */
-        manager_ima_snapshot(m, "before kexec");
-        (void) image_refresh_loaded(i);
-        manager_refresh_staleness(m);
-        if (i->loaded && !i->stale) {
-                manager_record(m, i, "prepare-kexec", "image loaded and fresh, nothing to do");
-                return 0;
-        }
-        why = !i->loaded ? "no kexec image is loaded" : "the loaded kexec image is stale";
-
-        if (i->has_state)
-                r = image_spec_copy(&spec, &i->state.spec);
-        else if (image_spec_is_set(&m->config.images[IMAGE_KEXEC].spec))
-                r = image_spec_copy(&spec, &m->config.images[IMAGE_KEXEC].spec);
-        else {
-                log_error("kexec reboot requested but %s and none is configured: the kexec will fail.", why);
-                manager_record(m, i, "prepare-kexec-failed", "%s and nothing to load", why);
-                return sd_bus_error_setf(error, KEXECD_ERROR_NOTHING_TO_RELOAD,
-                                         "Cannot prepare the kexec: %s and no image is known to kexecd.", why);
-        }
-        if (r < 0)
-                return r;
-
-        _cleanup_free_ char *reason = NULL;
-        if (asprintf(&reason, "last-moment check: %s", why) < 0)
-                return -ENOMEM;
-        r = image_load(i, &spec, reason, error);
-        if (r < 0) {
-                log_error("Last-moment reload of the kexec image failed: %s", error->message ?: strerror(-r));
-                manager_record(m, i, "prepare-kexec-failed", "%s", error->message ?: strerror(-r));
-                return r;
-        }
-        i->reload_count++;
-        free(i->last_reload_reason);
-        i->last_reload_reason = TAKE_PTR(reason);
-        image_emit_changed(i);
-        return 0;
 }
 
 static int prepare_continue(Manager *m, sd_bus_message *request, void *userdata) {
@@ -405,22 +335,6 @@ static int property_get_ima(sd_bus *bus, const char *path, const char *interface
         if (streq(property, "ImaBootsInChain"))
                 return sd_bus_message_append(reply, "u", m->ima.boots_in_chain);
         return sd_bus_message_append(reply, "t", m->ima.measurements);
-}
-
-int bus_append_dict_entry(sd_bus_message *reply, const char *key, const char *signature,
-                          BusAppender append, void *userdata) {
-        int r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', signature);
-        if (r >= 0)
-                r = append(reply, userdata);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
 }
 
 static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -93,20 +93,33 @@ int image_new(Manager *m, ImageType type, Image **ret);
 Image *image_free(Image *i);
 int image_register(Image *i);
 void image_emit_changed(Image *i);
+int image_append_properties(Image *i, sd_bus_message *reply);
+int image_refresh_loaded(Image *i);
+extern const sd_bus_vtable image_vtable[];
+
+/* bus-util.c */
 /* Writes one value into reply (an open container of the right signature). */
 typedef int (*BusAppender)(sd_bus_message *reply, void *userdata);
 /* One {sv} entry of a Status() dictionary, its value written by append. */
 int bus_append_dict_entry(sd_bus_message *reply, const char *key, const char *signature,
                           BusAppender append, void *userdata);
-int image_append_properties(Image *i, sd_bus_message *reply);
-Image *manager_image_by_name(Manager *m, const char *name);
-int image_refresh_loaded(Image *i);
 
 /* image-load.c: the operations themselves, shared by D-Bus methods, start-up
  * and automatic reloads. `error` receives a named org.kexecd1.Error. */
 int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error);
 int image_unload(Image *i, sd_bus_error *error);
 
+/* image-reload.c: loads the image again from the spec that loaded last
+ * (else the configured one) and counts it as a reload; -ENOMEDIUM
+ * (NothingToReload) when kexecd knows none. Reload(), the last-moment
+ * check and automatic reloads all go through it. */
+int image_reload(Image *i, const char *reason, sd_bus_error *error);
+/* The last-moment check before a kexec reboot (PrepareKexec). */
+int manager_prepare_kexec(Manager *m, sd_bus_error *error);
+
+/* Re-reads the memory/CPU layout into m->layout; bumps LayoutGeneration
+ * (and signals it) when it changed. The only place that does. */
+int manager_refresh_layout(Manager *m);
 /* Re-reads the layout, bumps the generation if it changed, and recomputes
  * Image.Stale from each image's load-time fingerprint (freshness.c). */
 void manager_refresh_staleness(Manager *m);
@@ -114,7 +127,6 @@ int manager_start_hotplug(Manager *m);
 /* Staleness and discard checks followed by reloads where needed. */
 void manager_check_images(Manager *m, const char *why);
 void image_read_crash_hotplug(Image *i);
-int manager_prepare_kexec(Manager *m, sd_bus_error *error);
 
 /* manager-ima.c */
 void manager_ima_snapshot(Manager *m, const char *why);
@@ -136,4 +148,3 @@ int property_get_devicetree(sd_bus *bus, const char *path, const char *interface
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
-extern const sd_bus_vtable image_vtable[];

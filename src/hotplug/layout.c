@@ -157,7 +157,6 @@ int layout_snapshot_read(Backend *b, LayoutSnapshot *ret) {
         _cleanup_free_ char *iomem = NULL, *online = NULL, *present = NULL;
         RamAcc ram = { .fingerprint = FNV_OFFSET };
         uint64_t cpu_fp = FNV_OFFSET;
-        bool v;
         int r;
 
         r = backend_read_full(b, KERNEL_IOMEM, &iomem, NULL);
@@ -180,8 +179,6 @@ int layout_snapshot_read(Backend *b, LayoutSnapshot *ret) {
                 cpu_fp = fnv_bytes(cpu_fp, present, strlen(present));
         }
 
-        s.crash_hotplug_memory = backend_read_bool(b, "/sys/devices/system/memory/crash_hotplug", &v) >= 0 && v;
-        s.crash_hotplug_cpu = backend_read_bool(b, "/sys/devices/system/cpu/crash_hotplug", &v) >= 0 && v;
         s.memory_fingerprint = ram.fingerprint;
         s.cpu_fingerprint = cpu_fp;
         s.ram_bytes = ram.bytes;

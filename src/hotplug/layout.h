@@ -20,8 +20,6 @@ typedef struct LayoutSnapshot {
         unsigned memory_blocks;
         unsigned memory_blocks_online;
         unsigned cpus_online;
-        bool crash_hotplug_memory;   /* the kernel updates the loaded crash image itself */
-        bool crash_hotplug_cpu;
 } LayoutSnapshot;
 
 typedef enum LayoutChange {

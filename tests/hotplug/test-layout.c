@@ -41,7 +41,6 @@ TEST(test_snapshot_and_diffs) {
         ASSERT_EQ(a.memory_blocks, 8);
         ASSERT_EQ(a.memory_blocks_online, 8);
         ASSERT_EQ(a.cpus_online, 2);
-        ASSERT_TRUE(!a.crash_hotplug_memory);
 
         /* Same kernel view, same fingerprints. */
         ASSERT_EQ(layout_snapshot_read(b, &n), 0);
@@ -66,11 +65,6 @@ TEST(test_snapshot_and_diffs) {
         ASSERT_EQ(layout_snapshot_read(b, &n), 0);
         ASSERT_EQ(layout_diff(&before_cpu, &n), LAYOUT_CPU);
         ASSERT_EQ(n.cpus_online, 3);
-
-        test_write(root, "sys/devices/system/memory/crash_hotplug", "1\n");
-        ASSERT_EQ(layout_snapshot_read(b, &n), 0);
-        ASSERT_TRUE(n.crash_hotplug_memory);
-        ASSERT_TRUE(!n.crash_hotplug_cpu);
 }
 
 TEST(test_fingerprint_text) {
