@@ -23,9 +23,7 @@ os.environ.setdefault("KEXECD", os.path.join(build, "src/daemon/kexecd"))
 os.environ.setdefault("KEXECCTL", os.path.join(build, "src/ctl/kexecctl"))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 
-from test_hotplug import HotplugTest  # noqa: E402
-
-QUIET = 0.3
+from test_hotplug import QUIET, HotplugTest  # noqa: E402
 
 
 class Bench(HotplugTest):

@@ -3,7 +3,10 @@
  * snapshot the current list as late as possible before a kexec (from
  * PrepareKexec and when kexecd is stopped at shutdown), export. The work
  * itself is in src/ima/. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,27 +31,64 @@ void manager_ima_snapshot(Manager *m, const char *why) {
                 return;
         }
         log_debug("Saved IMA list (%s): %" PRIu64 " records, %" PRIu64 " new bytes.", why, res.records, res.new_bytes);
-        m->ima_snapshot_generation++;
         if (res.new_bytes > 0)
                 manager_record(m, NULL, "ima-snapshot", "%s: %" PRIu64 " records saved", why, res.records);
 }
 
+/* Adds the saved chain's state to `key`: every boot directory's name and
+ * the size and time of its files, so that a changed, added or removed
+ * saved list (by kexecd, or by hand) is a different chain. */
+static int append_saved_chain_state(FILE *f, const char *state_dir) {
+        _cleanup_free_ char *base = NULL;
+        struct dirent **entries = NULL;
+        int n;
+
+        if (asprintf(&base, "%s/ima", state_dir) < 0)
+                return -ENOMEM;
+        n = scandir(base, &entries, NULL, alphasort);
+        if (n < 0)
+                return 0; /* no saved chain */
+        for (int k = 0; k < n; k++) {
+                static const char *const files[] = { "meta.json", "log.bin" };
+                if (entries[k]->d_name[0] != '.')
+                        for (size_t j = 0; j < ELEMENTSOF(files); j++) {
+                                char path[4096];
+                                struct stat st = {};
+                                snprintf(path, sizeof(path), "%s/%s/%s", base, entries[k]->d_name, files[j]);
+                                (void) stat(path, &st);
+                                fprintf(f, "|%s/%s:%lld:%lld.%09ld", entries[k]->d_name, files[j], (long long) st.st_size,
+                                        (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+                        }
+                free(entries[k]);
+        }
+        free(entries);
+        return 0;
+}
+
 /* Identifies the chain's state cheaply: the kernel's measurement count
- * (or, where that file is absent, the list's size and time) and the number
- * of snapshots taken. NULL when it cannot be told. */
+ * (or, where that file is absent, the list's size and time) and the saved
+ * chain's files. NULL when it cannot be told. */
 static char *ima_chain_key(Manager *m) {
         _cleanup_free_ char *count = NULL, *p = NULL;
+        char *key = NULL;
+        size_t size = 0;
         struct stat st = {};
-        char *key;
 
         if (backend_read_string(m->backend, "/sys/kernel/security/ima/runtime_measurements_count", &count) < 0) {
                 p = backend_path(m->backend, IMA_LIST_PATH);
                 if (!p || (stat(p, &st) < 0 && errno != ENOENT))
                         return NULL;
         }
-        if (asprintf(&key, "%s/%lld/%lld.%09ld/%" PRIu64, strempty(count), (long long) st.st_size,
-                     (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, m->ima_snapshot_generation) < 0)
+        FILE *f = open_memstream(&key, &size);
+        if (!f)
                 return NULL;
+        fprintf(f, "%s/%lld/%lld.%09ld", strempty(count), (long long) st.st_size, (long long) st.st_mtim.tv_sec,
+                st.st_mtim.tv_nsec);
+        int r = append_saved_chain_state(f, m->state_dir);
+        if (fclose(f) != 0 || r < 0) {
+                free(key);
+                return NULL;
+        }
         return key;
 }
 
@@ -66,7 +106,6 @@ void manager_ima_import_handover(Manager *m) {
         log_info("Imported the IMA list handed over by the previous kernel from %s: %" PRIu64 " records, %" PRIu64 " new bytes.",
                  path, res.records, res.new_bytes);
         if (res.new_bytes > 0) {
-                m->ima_snapshot_generation++;
                 manager_record(m, NULL, "ima-handover", "%" PRIu64 " records of the previous boot, %" PRIu64 " bytes after its last snapshot",
                                res.records, res.new_bytes);
         }

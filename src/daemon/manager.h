@@ -65,8 +65,7 @@ struct Manager {
         History history;
         ImaVerification ima;          /* last verification */
         /* VerifyIma is open to anyone: a verification is reused while the
-         * chain is unchanged (same measurement list, no new snapshot). */
-        uint64_t ima_snapshot_generation;
+         * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
 };
 
