@@ -3,6 +3,7 @@
 policy, python3-dbusmock's polkitd template, and kexecd on the fake kernel
 backend. Every test gets a fresh fake root, state and config directory and
 its own kexecd; the bus and polkit stand-in live for the whole class."""
+import ctypes
 import json
 import os
 import shutil
@@ -153,10 +154,18 @@ class KexecdTestCase(unittest.TestCase):
         self.stop_daemon(expect_running=True)
 
     def start_daemon(self):
+        # kexecd dies with the test process (an aborted test must not leave
+        # a daemon behind: prctl(PR_SET_PDEATHSIG, SIGTERM) in the child).
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def die_with_parent():
+            libc.prctl(1, signal.SIGTERM)
+
         with open(os.path.join(self.dir, "kexecd.log"), "ab") as log:
             self.daemon = subprocess.Popen(self.daemon_prefix() + [KEXECD, "--fake-root=" + self.root, "--config-dir=" + self.etc,
                                             "--state-dir=" + self.state, "--log-level=debug"],
-                                           stdout=log, stderr=subprocess.STDOUT, env=self.daemon_env())
+                                           stdout=log, stderr=subprocess.STDOUT, env=self.daemon_env(),
+                                           preexec_fn=die_with_parent)
         self.wait_for_name("org.kexecd1")
         self.manager = dbus.Interface(self.bus.get_object("org.kexecd1", "/org/kexecd1"), "org.kexecd1.Manager")
 
