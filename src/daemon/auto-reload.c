@@ -77,8 +77,7 @@ int image_auto_reload(Image *i, const char *reason) {
         }
         log_event(LOG_INFO, KEXECD_MESSAGE_RELOADED, image_type_to_string(i->type), "Reloaded %s image: %s",
                   image_type_to_string(i->type), reason);
-        manager_record(m, i, "reloaded", "%s", reason);
-        image_emit_changed(i);
+        manager_record(m, i, "reloaded", "%s", reason); /* image_reload() emitted the change */
         return 0;
 }
 

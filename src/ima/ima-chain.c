@@ -249,13 +249,28 @@ static bool boot_id_is_valid(const char *id) {
         return true;
 }
 
+/* A saved boot's meta.json text (read back by read_meta()). */
+static char *meta_format(const char *boot_id, const char *release, size_t records, size_t bytes,
+                         const ImaPcrs *pcrs, unsigned banks) {
+        _cleanup_(json_object_putp) json_object *meta = json_object_new_object();
+        if (!meta)
+                return NULL;
+        json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
+        json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
+        json_object_object_add(meta, "snapshot_time", json_object_new_uint64((uint64_t) time(NULL)));
+        json_object_object_add(meta, "records", json_object_new_uint64(records));
+        json_object_object_add(meta, "bytes", json_object_new_uint64(bytes));
+        json_object_object_add(meta, "pcrs", pcrs_to_json(pcrs, banks));
+        return strdup(json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY));
+}
+
 /* Saves `cur` as the list of boot `boot_id`, append-only: what was saved for
  * that boot must be a prefix of it. `pcrs` were read right before `cur`. */
 static int chain_save(const char *state_dir, const char *boot_id, const char *release, const uint8_t *cur, size_t size,
                       const ImaLog *parsed, const ImaPcrs *pcrs, unsigned banks, ImaSnapshotResult *ret) {
         _cleanup_free_ char *dir = NULL, *log_path = NULL, *meta_path = NULL;
         _cleanup_free_ uint8_t *old = NULL;
-        _cleanup_(json_object_putp) json_object *meta = NULL;
+        _cleanup_free_ char *meta = NULL;
         SavedBoot prev = {};
         size_t old_size = 0;
         int r;
@@ -308,19 +323,14 @@ static int chain_save(const char *state_dir, const char *boot_id, const char *re
                 }
         }
 
-        meta = json_object_new_object();
-        json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
-        json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
-        json_object_object_add(meta, "snapshot_time", json_object_new_uint64((uint64_t) time(NULL)));
-        json_object_object_add(meta, "records", json_object_new_uint64(parsed->n));
-        json_object_object_add(meta, "bytes", json_object_new_uint64(size));
-        json_object_object_add(meta, "pcrs", pcrs_to_json(pcrs, banks));
-        {
-                const char *text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
-                r = write_file_atomic(meta_path, text, strlen(text), 0600);
-                if (r < 0)
-                        goto finish;
+        meta = meta_format(boot_id, release, parsed->n, size, pcrs, banks);
+        if (!meta) {
+                r = -ENOMEM;
+                goto finish;
         }
+        r = write_file_atomic(meta_path, meta, strlen(meta), 0600);
+        if (r < 0)
+                goto finish;
         ret->records = parsed->n;
         ret->bytes = size;
         ret->new_bytes = size - old_size;
@@ -369,26 +379,47 @@ static int read_list_and_pcrs(Backend *b, uint8_t **ret_list, size_t *ret_size, 
         return 0;
 }
 
-int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
-        _cleanup_free_ uint8_t *cur = NULL;
-        _cleanup_free_ char *boot_id = NULL, *release = NULL;
-        ImaLog parsed = {};
+/* This boot's list, PCRs, id and release: what every snapshot records. */
+typedef struct ThisBoot {
+        uint8_t *list;
+        size_t size;
+        ImaLog parsed;
         ImaPcrs pcrs;
-        unsigned banks = 0;
-        size_t size = 0;
+        unsigned banks;
+        char *boot_id;
+        char *release;
+} ThisBoot;
+
+static void this_boot_done(ThisBoot *t) {
+        free(t->list);
+        ima_log_done(&t->parsed);
+        free(t->boot_id);
+        free(t->release);
+        *t = (ThisBoot) {};
+}
+
+static int this_boot_read(Backend *b, ThisBoot *t) {
+        *t = (ThisBoot) {};
+        int r = read_list_and_pcrs(b, &t->list, &t->size, &t->parsed, &t->pcrs, &t->banks);
+        if (r >= 0)
+                r = backend_read_string(b, KERNEL_BOOT_ID, &t->boot_id);
+        if (r < 0) {
+                this_boot_done(t);
+                return r;
+        }
+        (void) backend_read_string(b, KERNEL_OSRELEASE, &t->release);
+        return 0;
+}
+
+int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
+        _cleanup_(this_boot_done) ThisBoot t = {};
         int r;
 
         *ret = (ImaSnapshotResult) {};
-        r = read_list_and_pcrs(b, &cur, &size, &parsed, &pcrs, &banks);
+        r = this_boot_read(b, &t);
         if (r < 0)
                 return r;
-        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
-        if (r >= 0) {
-                (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
-                r = chain_save(state_dir, boot_id, release, cur, size, &parsed, &pcrs, banks, ret);
-        }
-        ima_log_done(&parsed);
-        return r;
+        return chain_save(state_dir, t.boot_id, t.release, t.list, t.size, &t.parsed, &t.pcrs, t.banks, ret);
 }
 
 /* n-ng names carry their NUL, n names do not. */
@@ -744,42 +775,14 @@ int ima_chain_import(const char *state_dir, const char *boot_dir, ImaSnapshotRes
 }
 
 int ima_snapshot_to_memory(Backend *b, char **ret_meta, uint8_t **ret_list, size_t *ret_size) {
-        _cleanup_free_ uint8_t *cur = NULL;
-        _cleanup_free_ char *boot_id = NULL, *release = NULL;
-        _cleanup_(json_object_putp) json_object *meta = NULL;
-        ImaLog parsed = {};
-        ImaPcrs pcrs;
-        unsigned banks = 0;
-        size_t size = 0;
-        int r;
-
-        r = read_list_and_pcrs(b, &cur, &size, &parsed, &pcrs, &banks);
+        _cleanup_(this_boot_done) ThisBoot t = {};
+        int r = this_boot_read(b, &t);
         if (r < 0)
                 return r;
-        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
-        if (r < 0)
-                goto finish;
-        (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
-        meta = json_object_new_object();
-        if (!meta) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
-        json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
-        json_object_object_add(meta, "snapshot_time", json_object_new_uint64((uint64_t) time(NULL)));
-        json_object_object_add(meta, "records", json_object_new_uint64(parsed.n));
-        json_object_object_add(meta, "bytes", json_object_new_uint64(size));
-        json_object_object_add(meta, "pcrs", pcrs_to_json(&pcrs, banks));
-        *ret_meta = strdup(json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY));
-        if (!*ret_meta) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        *ret_list = TAKE_PTR(cur);
-        *ret_size = size;
-        r = (int) parsed.n;
-finish:
-        ima_log_done(&parsed);
-        return r;
+        *ret_meta = meta_format(t.boot_id, t.release, t.parsed.n, t.size, &t.pcrs, t.banks);
+        if (!*ret_meta)
+                return -ENOMEM;
+        *ret_list = TAKE_PTR(t.list);
+        *ret_size = t.size;
+        return (int) t.parsed.n;
 }
