@@ -5,6 +5,8 @@
 #include <gcrypt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "fileio.h"
 #include "ima-chain.h"
 #include "ima-log.h"
+#include "ima-reader.h"
 #include "ima-replay.h"
 #include "ima-tpm.h"
 #include "input-file.h"
@@ -31,8 +34,7 @@ typedef struct SavedBoot {
         char *boot_id;
         char *release;
         uint64_t bytes;   /* valid bytes of log.bin */
-        uint8_t *log;     /* the valid bytes */
-        ImaLog parsed;
+        uint64_t records; /* counted by load_boot()'s pass */
         ImaPcrs pcrs;     /* read with the last snapshot */
         unsigned pcr_banks;
 } SavedBoot;
@@ -41,8 +43,6 @@ static void saved_boot_done(SavedBoot *s) {
         free(s->dir);
         free(s->boot_id);
         free(s->release);
-        free(s->log);
-        ima_log_done(&s->parsed);
         *s = (SavedBoot) {};
 }
 
@@ -90,11 +90,77 @@ static int read_meta(const char *dir, SavedBoot *s) {
         return s->boot_id && s->release ? 0 : -ENOMEM;
 }
 
+/* Where a list is streamed from: the kernel's current list, or a saved
+ * boot's log.bin (its valid bytes only). Each pass opens it anew. */
+typedef struct ListSource {
+        Backend *backend;
+        const SavedBoot *saved;
+} ListSource;
+
+typedef struct ListStream {
+        int fd;
+        ImaReader reader;
+} ListStream;
+
+static void list_stream_done(ListStream *l) {
+        ima_reader_done(&l->reader);
+        closep(&l->fd);
+        l->fd = -EBADF;
+}
+
+static int list_stream_open(const ListSource *src, ListStream *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        *ret = (ListStream) { .fd = -EBADF };
+        if (src->backend) {
+                fd = backend_open(src->backend, IMA_LIST_PATH, O_RDONLY | O_NONBLOCK);
+                if (fd < 0)
+                        return fd; /* -ENOENT: IMA not enabled */
+        } else {
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/log.bin", src->saved->dir) < 0)
+                        return -ENOMEM;
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+                if (fd < 0)
+                        return -errno;
+        }
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        /* Bytes past the recorded length are from a snapshot that crashed
+         * before its meta.json was written: not part of the chain. */
+        if (src->saved && (uint64_t) st.st_size < src->saved->bytes)
+                return -EBADMSG;
+        ret->fd = TAKE_FD(fd);
+        if (src->backend)
+                ima_reader_init_fd(&ret->reader, ret->fd, 20, IMA_ORDER_AUTO, IMA_LIST_MAX, true);
+        else
+                ima_reader_init_fd(&ret->reader, ret->fd, 20, IMA_ORDER_AUTO, src->saved->bytes, false);
+        return 0;
+}
+
+/* Counts (and so validates) a list. */
+static int list_count(const ListSource *src, uint64_t *ret_records, uint32_t *ret_used, ImaParseError *err) {
+        _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+        ImaRecord rec;
+        uint32_t used = 0;
+        int r = list_stream_open(src, &l);
+        if (r < 0)
+                return r;
+        while ((r = ima_reader_next(&l.reader, &rec, err)) > 0)
+                used |= 1u << rec.pcr;
+        if (r < 0)
+                return r;
+        *ret_records = l.reader.records;
+        if (ret_used)
+                *ret_used = used;
+        return 0;
+}
+
 static int load_boot(const char *dir, SavedBoot *s) {
-        _cleanup_free_ char *path = NULL;
-        uint8_t *buf = NULL;
-        size_t size = 0;
-        ImaParseError err;
+        ImaParseError err = {};
         int r;
 
         s->dir = strdup(dir);
@@ -103,22 +169,28 @@ static int load_boot(const char *dir, SavedBoot *s) {
         r = read_meta(dir, s);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s/log.bin", dir) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, IMA_LIST_MAX, (char **) &buf, &size);
-        if (r < 0)
-                return r;
-        /* Bytes past the recorded length are from a snapshot that crashed
-         * before its meta.json was written: not part of the chain. */
-        if (size < s->bytes) {
-                free(buf);
-                return -EBADMSG;
-        }
-        s->log = buf;
-        r = ima_log_parse(buf, s->bytes, 20, IMA_ORDER_AUTO, &s->parsed, &err);
-        if (r < 0)
-                log_warning("Saved IMA list %s is malformed at byte %zu: %s", path, err.offset, err.reason);
+        r = list_count(&(ListSource) { .saved = s }, &s->records, NULL, &err);
+        if (r == -EBADMSG)
+                log_warning("Saved IMA list %s/log.bin is malformed at byte %zu: %s", dir, err.offset, err.reason);
         return r;
+}
+
+/* How many records at the start of `src` repeat the saved boot `prev` (as
+ * a kernel that carries its list over repeats them): prev's count, or 0
+ * when they differ. Only the PCRs decide whether they were carried over;
+ * this only says where the repetition would end. */
+static uint64_t repeated_prefix_records(const ListSource *src, const SavedBoot *prev) {
+        _cleanup_(list_stream_done) ListStream a = { .fd = -EBADF }, b = { .fd = -EBADF };
+        ImaRecord ra, rb;
+
+        if (!prev || prev->records == 0 || list_stream_open(src, &a) < 0 ||
+            list_stream_open(&(ListSource) { .saved = prev }, &b) < 0)
+                return 0;
+        for (uint64_t n = 0; n < prev->records; n++)
+                if (ima_reader_next(&a.reader, &ra, NULL) <= 0 || ima_reader_next(&b.reader, &rb, NULL) <= 0 ||
+                    ra.pcr != rb.pcr || memcmp(ra.digest, rb.digest, 20) != 0)
+                        return 0;
+        return prev->records;
 }
 
 static int dir_cmp(const struct dirent **a, const struct dirent **b) {
@@ -129,7 +201,8 @@ static int dir_filter(const struct dirent *de) {
         return de->d_name[0] != '.' && strchr(de->d_name, '-') != NULL;
 }
 
-/* All saved boots, oldest first. */
+/* All saved boots, oldest first. Only their meta.json is kept in memory;
+ * lists are streamed when used. */
 static int load_chain(const char *state_dir, SavedBoot **ret, size_t *ret_n) {
         _cleanup_free_ char *base = chain_dir(state_dir);
         struct dirent **entries = NULL;
@@ -171,12 +244,6 @@ static void free_chain(SavedBoot *b, size_t n) {
         for (size_t i = 0; i < n; i++)
                 saved_boot_done(&b[i]);
         free(b);
-}
-
-static int read_current(Backend *b, uint8_t **ret, size_t *ret_size) {
-        /* Long-running machines have lists far above the 16 MiB kexecd
-         * reads other kernel files with (every executable, every boot). */
-        return backend_read_full_max(b, IMA_LIST_PATH, IMA_LIST_MAX, (char **) ret, ret_size);
 }
 
 static json_object *pcrs_to_json(const ImaPcrs *p, unsigned banks) {
@@ -264,15 +331,67 @@ static char *meta_format(const char *boot_id, const char *release, size_t record
         return strdup(json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY));
 }
 
-/* Saves `cur` as the list of boot `boot_id`, append-only: what was saved for
- * that boot must be a prefix of it. `pcrs` were read right before `cur`. */
-static int chain_save(const char *state_dir, const char *boot_id, const char *release, const uint8_t *cur, size_t size,
-                      const ImaLog *parsed, const ImaPcrs *pcrs, unsigned banks, ImaSnapshotResult *ret) {
-        _cleanup_free_ char *dir = NULL, *log_path = NULL, *meta_path = NULL;
-        _cleanup_free_ uint8_t *old = NULL;
-        _cleanup_free_ char *meta = NULL;
+/* Compares a stream of bytes with a file's, front to back, through a
+ * small buffer. */
+typedef struct FileCompare {
+        int fd;
+        uint8_t buf[64 * 1024];
+        size_t pos, len;
+} FileCompare;
+
+static bool file_compare_next(FileCompare *c, const uint8_t *p, size_t n) {
+        while (n > 0) {
+                if (c->pos == c->len) {
+                        ssize_t k = read(c->fd, c->buf, sizeof(c->buf));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return false;
+                        c->pos = 0;
+                        c->len = (size_t) k;
+                }
+                size_t m = MIN(n, c->len - c->pos);
+                if (memcmp(c->buf + c->pos, p, m) != 0)
+                        return false;
+                c->pos += m;
+                p += m;
+                n -= m;
+        }
+        return true;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Saves the list `src` as the list of boot `boot_id`, append-only: what was
+ * saved for that boot must be a prefix of it, record for record. The list
+ * is streamed: compared with the saved bytes, then the rest appended.
+ * `pcrs` were read right before the list; *ret_used gets the PCR indexes
+ * the list extends. */
+static int chain_save(const char *state_dir, const char *boot_id, const char *release, const ListSource *src,
+                      const ImaPcrs *pcrs, unsigned banks, ImaSnapshotResult *ret, uint32_t *ret_used) {
+        _cleanup_free_ char *dir = NULL, *log_path = NULL, *meta_path = NULL, *meta = NULL;
+        _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ FileCompare *cmp = NULL;
+        _cleanup_free_ uint8_t *out = NULL;
         SavedBoot prev = {};
-        size_t old_size = 0;
+        uint64_t old_size = 0;
+        size_t out_len = 0;
+        const size_t out_size = 1024 * 1024;
+        uint32_t used = 0;
+        ImaParseError err = {};
+        ImaRecord rec;
         int r;
 
         if (!boot_id_is_valid(boot_id))
@@ -286,44 +405,66 @@ static int chain_save(const char *state_dir, const char *boot_id, const char *re
         }
         if (read_meta(dir, &prev) >= 0)
                 old_size = prev.bytes;
-
-        /* Append-only: what was saved must be a prefix of the list now. */
-        if (old_size > 0) {
-                size_t file_size = 0;
-                r = read_full_file(log_path, IMA_LIST_MAX, (char **) &old, &file_size);
-                if (r < 0 || file_size < old_size || old_size > size || memcmp(old, cur, old_size) != 0) {
+        r = list_stream_open(src, &l);
+        if (r < 0)
+                goto finish;
+        fd = open(log_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        cmp = calloc(1, sizeof(*cmp));
+        out = malloc(out_size);
+        if (fd < 0 || !cmp || !out) {
+                r = fd < 0 ? -errno : -ENOMEM;
+                goto finish;
+        }
+        cmp->fd = fd;
+        /* Drop bytes a crashed earlier snapshot left past the recorded
+         * length; what is new is appended after it. */
+        if (ftruncate(fd, (off_t) old_size) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        while ((r = ima_reader_next(&l.reader, &rec, &err)) > 0) {
+                used |= 1u << rec.pcr;
+                if (rec.offset < old_size) {
+                        /* Append-only: the saved records must be this list's first. */
+                        if (rec.offset + rec.raw_len > old_size || !file_compare_next(cmp, rec.raw, rec.raw_len)) {
+                                r = -ENOTUNIQ;
+                                break;
+                        }
+                        continue;
+                }
+                if (out_len + rec.raw_len > out_size) {
+                        r = write_all(fd, out, out_len);
+                        if (r < 0)
+                                break;
+                        out_len = 0;
+                }
+                if (rec.raw_len > out_size) {
+                        r = write_all(fd, rec.raw, rec.raw_len);
+                        if (r < 0)
+                                break;
+                } else {
+                        memcpy(out + out_len, rec.raw, rec.raw_len);
+                        out_len += rec.raw_len;
+                }
+        }
+        if (r == 0 && l.reader.offset < old_size)
+                r = -ENOTUNIQ; /* shorter than what was saved */
+        if (r == 0)
+                r = write_all(fd, out, out_len);
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r < 0) {
+                if (r == -ENOTUNIQ) {
                         log_warning("Saved IMA list of boot %s is not a prefix of the new one; keeping it and not appending.", boot_id);
                         r = -EBADMSG;
-                        goto finish;
-                }
-        }
-        {
-                _cleanup_close_ int fd = open(log_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0) {
-                        r = -errno;
-                        goto finish;
-                }
-                /* Drop bytes a crashed earlier snapshot left past the
-                 * recorded length, then append what is new. */
-                if (ftruncate(fd, (off_t) old_size) < 0 || lseek(fd, (off_t) old_size, SEEK_SET) < 0) {
-                        r = -errno;
-                        goto finish;
-                }
-                for (size_t done = old_size; done < size;) {
-                        ssize_t k = write(fd, cur + done, size - done);
-                        if (k < 0) {
-                                r = -errno;
-                                goto finish;
-                        }
-                        done += (size_t) k;
-                }
-                if (fsync(fd) < 0) {
-                        r = -errno;
-                        goto finish;
-                }
+                } else if (r == -EBADMSG)
+                        log_warning("IMA list is malformed at byte %zu: %s; not saving it.", err.offset, err.reason);
+                /* Nothing half-appended stays behind the recorded length. */
+                (void) ftruncate(fd, (off_t) old_size);
+                goto finish;
         }
 
-        meta = meta_format(boot_id, release, parsed->n, size, pcrs, banks);
+        meta = meta_format(boot_id, release, l.reader.records, l.reader.offset, pcrs, banks);
         if (!meta) {
                 r = -ENOMEM;
                 goto finish;
@@ -331,95 +472,61 @@ static int chain_save(const char *state_dir, const char *boot_id, const char *re
         r = write_file_atomic(meta_path, meta, strlen(meta), 0600);
         if (r < 0)
                 goto finish;
-        ret->records = parsed->n;
-        ret->bytes = size;
-        ret->new_bytes = size - old_size;
+        ret->records = l.reader.records;
+        ret->bytes = l.reader.offset;
+        ret->new_bytes = l.reader.offset - old_size;
         snprintf(ret->boot_dir, sizeof(ret->boot_dir), "%s", dir);
+        if (ret_used)
+                *ret_used = used;
         r = 0;
 finish:
         saved_boot_done(&prev);
         return r;
 }
 
-/* The PCRs first, then the list: a match is accepted after any prefix of
- * the list (it may run ahead of the PCRs, never behind). */
-static int read_list_and_pcrs(Backend *b, uint8_t **ret_list, size_t *ret_size, ImaLog *ret_parsed,
-                              ImaPcrs *ret_pcrs, unsigned *ret_banks) {
-        _cleanup_free_ uint8_t *cur = NULL;
-        ImaParseError err;
-        size_t size = 0;
-        int r;
+/* PCR 10 (IMA's) and 0..9 (boot_aggregate): read before the list, so that
+ * a match is accepted after any prefix of it (the list may run ahead of
+ * the PCRs, never behind). */
+#define LIST_PCRS 0x7ffu
 
-        /* PCR 10 (IMA's) and 0..9 (boot_aggregate) before the list. */
-        if (ima_tpm_read_pcrs(b, ALL_BANKS, 0x7ff, ret_pcrs, ret_banks) < 0)
-                *ret_banks = 0;
-        r = read_current(b, &cur, &size);
-        if (r < 0)
-                return r; /* -ENOENT: IMA not enabled */
-        r = ima_log_parse(cur, size, 20, IMA_ORDER_AUTO, ret_parsed, &err);
-        if (r < 0) {
-                log_warning("Current IMA list is malformed at byte %zu: %s; not saving it.", err.offset, err.reason);
-                return r;
-        }
-        /* A policy may extend other PCRs too (rare): read those after. */
-        unsigned extra = ima_log_pcr_indexes(ret_parsed) & ~0x7ffu;
-        if (extra && *ret_banks) {
-                ImaPcrs more;
-                unsigned more_banks = 0;
-                if (ima_tpm_read_pcrs(b, *ret_banks, extra, &more, &more_banks) >= 0)
-                        for (int k = 0; k < _IMA_BANK_MAX; k++)
-                                for (unsigned i = 11; i < IMA_PCR_MAX; i++)
-                                        if (more.valid[k] & (1u << i)) {
-                                                memcpy(ret_pcrs->value[k][i], more.value[k][i], IMA_DIGEST_MAX);
-                                                ret_pcrs->valid[k] |= 1u << i;
-                                        }
-        }
-        *ret_list = TAKE_PTR(cur);
-        *ret_size = size;
-        return 0;
-}
+/* A policy may extend other PCRs too (rare): those are read after the
+ * list, once it says which. */
+static void read_extra_pcrs(Backend *b, uint32_t used, ImaPcrs *pcrs, unsigned banks) {
+        uint32_t extra = used & ~LIST_PCRS;
+        ImaPcrs more;
+        unsigned more_banks = 0;
 
-/* This boot's list, PCRs, id and release: what every snapshot records. */
-typedef struct ThisBoot {
-        uint8_t *list;
-        size_t size;
-        ImaLog parsed;
-        ImaPcrs pcrs;
-        unsigned banks;
-        char *boot_id;
-        char *release;
-} ThisBoot;
-
-static void this_boot_done(ThisBoot *t) {
-        free(t->list);
-        ima_log_done(&t->parsed);
-        free(t->boot_id);
-        free(t->release);
-        *t = (ThisBoot) {};
-}
-
-static int this_boot_read(Backend *b, ThisBoot *t) {
-        *t = (ThisBoot) {};
-        int r = read_list_and_pcrs(b, &t->list, &t->size, &t->parsed, &t->pcrs, &t->banks);
-        if (r >= 0)
-                r = backend_read_string(b, KERNEL_BOOT_ID, &t->boot_id);
-        if (r < 0) {
-                this_boot_done(t);
-                return r;
-        }
-        (void) backend_read_string(b, KERNEL_OSRELEASE, &t->release);
-        return 0;
+        if (!extra || !banks || ima_tpm_read_pcrs(b, banks, extra, &more, &more_banks) < 0)
+                return;
+        for (int k = 0; k < _IMA_BANK_MAX; k++)
+                for (unsigned i = 11; i < IMA_PCR_MAX; i++)
+                        if (more.valid[k] & (1u << i)) {
+                                memcpy(pcrs->value[k][i], more.value[k][i], IMA_DIGEST_MAX);
+                                pcrs->valid[k] |= 1u << i;
+                        }
 }
 
 int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
-        _cleanup_(this_boot_done) ThisBoot t = {};
+        _cleanup_free_ char *boot_id = NULL, *release = NULL;
+        ImaPcrs pcrs;
+        unsigned banks = 0;
+        uint32_t used = 0;
         int r;
 
         *ret = (ImaSnapshotResult) {};
-        r = this_boot_read(b, &t);
+        if (ima_tpm_read_pcrs(b, ALL_BANKS, LIST_PCRS, &pcrs, &banks) < 0)
+                banks = 0;
+        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
         if (r < 0)
                 return r;
-        return chain_save(state_dir, t.boot_id, t.release, t.list, t.size, &t.parsed, &t.pcrs, t.banks, ret);
+        (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
+        r = chain_save(state_dir, boot_id, release, &(ListSource) { .backend = b }, &pcrs, banks, ret, &used);
+        if (r < 0 || !(used & ~LIST_PCRS))
+                return r;
+        /* The extra PCRs go into meta.json: save it again with them (the
+         * list part is unchanged but for what was appended meanwhile). */
+        read_extra_pcrs(b, used, &pcrs, banks);
+        return chain_save(state_dir, boot_id, release, &(ListSource) { .backend = b }, &pcrs, banks, ret, NULL);
 }
 
 /* n-ng names carry their NUL, n names do not. */
@@ -477,197 +584,284 @@ static int check_boot_aggregate(const ImaRecord *r, const ImaPcrs *tpm) {
         return 0;
 }
 
-/* Records at the start of `cur` that repeat `prev` byte for byte. Only the
- * PCR decides whether they were carried over; this only says where the
- * repetition ends. */
-static size_t repeated_prefix_records(const ImaLog *cur, const SavedBoot *prev) {
-        size_t n = 0;
-        if (!prev || prev->parsed.n == 0 || cur->n < prev->parsed.n)
-                return 0;
-        for (; n < prev->parsed.n; n++) {
-                const ImaRecord *a = &cur->records[n], *b = &prev->parsed.records[n];
-                if (a->pcr != b->pcr || memcmp(a->digest, b->digest, 20) != 0)
-                        return 0;
-        }
-        return n;
+/* One streaming pass over a list that replays it, record by record, for
+ * every story that could explain the PCRs at once (alternatives ×
+ * banks × replay modes), each record's hashes computed once. */
+enum {
+        ALT_ON_TOP,     /* extended on top of the chain so far */
+        ALT_CARRIED,    /* on top of the chain, after the records the previous boot's list repeats */
+        ALT_FRESH,      /* from zero: a cold boot, or a list carried over whole */
+        _ALT_MAX,
+};
+
+typedef struct Pass {
+        ImaMatcher m[_ALT_MAX][_IMA_BANK_MAX][2];
+        bool alt[_ALT_MAX];
+        unsigned banks;
+        uint32_t used;
+        uint64_t aggregates;
+        const ImaPcrs *aggregate_tpm; /* check boot_aggregate records against these */
+        int boot_aggregate;
+} Pass;
+
+static void pass_init(Pass *p, unsigned banks, const ImaPcrs *tpm, const ImaPcrs *chain, const ImaPcrs *zero,
+                      bool on_top, uint64_t carried) {
+        const ImaPcrs *start[_ALT_MAX] = { chain, chain, zero };
+        const uint64_t start_at[_ALT_MAX] = { 0, carried, 0 };
+
+        p->banks = banks;
+        p->used = 0;
+        p->aggregates = 0;
+        p->boot_aggregate = -1;
+        p->aggregate_tpm = NULL;
+        p->alt[ALT_ON_TOP] = on_top;
+        p->alt[ALT_CARRIED] = on_top && carried > 0;
+        p->alt[ALT_FRESH] = true;
+        for (int a = 0; a < _ALT_MAX; a++)
+                for (int b = 0; b < _IMA_BANK_MAX; b++)
+                        for (int mode = 0; mode < 2; mode++) {
+                                if (p->alt[a] && (banks & (1u << b)))
+                                        ima_matcher_init(&p->m[a][b][mode], start[a], (ImaBank) b, (ImaReplayMode) mode,
+                                                         tpm, start_at[a]);
+                                else
+                                        p->m[a][b][mode].active = false;
+                        }
 }
 
-/* Each bank is matched on its own, in per-bank or padded mode: a kernel
+static void pass_feed(Pass *p, const ImaRecord *rec) {
+        ImaRecordDigests d;
+
+        p->used |= 1u << rec->pcr;
+        if (record_is_boot_aggregate(rec)) {
+                p->aggregates++;
+                if (p->aggregate_tpm && p->boot_aggregate != 0) {
+                        int a = check_boot_aggregate(rec, p->aggregate_tpm);
+                        if (a >= 0)
+                                p->boot_aggregate = a;
+                }
+        }
+        ima_record_digests(rec, p->banks, true, &d);
+        for (int a = 0; a < _ALT_MAX; a++)
+                if (p->alt[a])
+                        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                                if (p->banks & (1u << b)) {
+                                        ima_matcher_feed(&p->m[a][b][IMA_REPLAY_PER_BANK], rec, &d);
+                                        ima_matcher_feed(&p->m[a][b][IMA_REPLAY_PADDED], rec, &d);
+                                }
+}
+
+static int pass_run(Pass *p, const ListSource *src, uint64_t *ret_records, ImaParseError *err) {
+        _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+        ImaRecord rec;
+        int r = list_stream_open(src, &l);
+        if (r < 0)
+                return r;
+        while ((r = ima_reader_next(&l.reader, &rec, err)) > 0)
+                pass_feed(p, &rec);
+        *ret_records = l.reader.records;
+        return r;
+}
+
+/* Does alternative `a` explain every bank in `banks` that `tpm` has a
+ * value for (in per-bank or padded mode, each bank on its own: a kernel
  * extends a bank whose hash it cannot compute with the padded SHA-1 digest
- * while computing the others (seen with swtpm's extra banks). Every bank
- * the TPM reported must be explained. modes[] gets each bank's mode. */
-static bool try_match(const ImaPcrs *start, unsigned banks, const ImaLog *log, size_t skip, const ImaPcrs *tpm,
-                      ImaReplayMode modes[_IMA_BANK_MAX], size_t *prefix, ImaPcrs *end) {
-        ImaLog view = { .records = log->records + skip, .n = log->n - skip };
-        uint32_t idx = ima_log_pcr_indexes(log) | (1u << 10);
-        ImaPcrs result = *start;
-        size_t longest = 0;
+ * while computing the others, seen with swtpm's extra banks)? modes[] gets
+ * each bank's mode, *prefix the longest matched prefix. */
+static bool pass_explains(Pass *p, int a, unsigned banks, const ImaPcrs *tpm, ImaReplayMode modes[_IMA_BANK_MAX],
+                          uint64_t *prefix) {
+        uint32_t idx = p->used | (1u << 10);
+        uint64_t longest = 0;
         bool any = false;
 
+        if (!p->alt[a])
+                return false;
         for (int b = 0; b < _IMA_BANK_MAX; b++) {
-                if (!(banks & (1u << b)) || !(tpm->valid[b] & idx))
+                if (!(banks & (1u << b)) || !(p->banks & (1u << b)) || !(tpm->valid[b] & idx))
                         continue;
                 bool found = false;
-                for (int m = IMA_REPLAY_PER_BANK; m <= IMA_REPLAY_PADDED && !found; m++) {
-                        ImaPcrs e;
-                        size_t p;
-                        if (ima_replay_match(start, 1u << b, &view, m, tpm, idx, &p, &e)) {
-                                memcpy(result.value[b], e.value[b], sizeof(result.value[b]));
-                                result.valid[b] = e.valid[b];
-                                modes[b] = m;
-                                if (p > longest)
-                                        longest = p;
+                for (int mode = IMA_REPLAY_PER_BANK; mode <= IMA_REPLAY_PADDED && !found; mode++)
+                        if (ima_matcher_finish(&p->m[a][b][mode], p->used)) {
+                                modes[b] = (ImaReplayMode) mode;
+                                longest = MAX(longest, p->m[a][b][mode].prefix);
                                 found = true;
                         }
-                }
                 if (!found)
                         return false;
                 any = true;
         }
-        if (!any)
-                return false;
-        *prefix = longest;
-        if (end)
-                *end = result;
-        return true;
+        if (any && prefix)
+                *prefix = longest;
+        return any;
 }
 
-static void replay_banks(ImaPcrs *state, unsigned banks, const ImaLog *view, const ImaReplayMode modes[_IMA_BANK_MAX]) {
+/* The PCRs after the whole list under alternative `a`. */
+static void pass_end_state(const Pass *p, int a, const ImaReplayMode modes[_IMA_BANK_MAX], ImaPcrs *ret) {
         for (int b = 0; b < _IMA_BANK_MAX; b++)
-                if (banks & (1u << b))
-                        ima_replay(state, 1u << b, view, 0, view->n, modes[b]);
+                if (p->banks & (1u << b)) {
+                        const ImaMatcher *m = &p->m[a][b][modes[b]];
+                        memcpy(ret->value[b], m->state.value[b], sizeof(ret->value[b]));
+                        ret->valid[b] = m->state.valid[b];
+                }
+}
+
+static void verification_from_error(ImaVerification *v, int r, const ImaParseError *err, const char *which) {
+        if (r == -EFBIG) {
+                snprintf(v->status, sizeof(v->status), "too-large");
+                snprintf(v->detail, sizeof(v->detail), "the %s measurement list is larger than the %u MiB kexecd reads",
+                         which, IMA_LIST_MAX >> 20);
+        } else if (r == -EBADMSG) {
+                snprintf(v->status, sizeof(v->status), "malformed");
+                snprintf(v->detail, sizeof(v->detail), "%s list malformed at byte %zu: %s", which, err->offset, err->reason);
+        } else {
+                snprintf(v->status, sizeof(v->status), r == -ENOENT ? "disabled" : "unknown");
+                snprintf(v->detail, sizeof(v->detail), "no IMA measurement list (%s)", strerror(-r));
+        }
 }
 
 int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
-        _cleanup_free_ uint8_t *cur = NULL;
         _cleanup_free_ char *boot_id = NULL;
+        _cleanup_free_ Pass *p = NULL;
+        const ListSource current = { .backend = b };
         SavedBoot *boots = NULL;
-        size_t nboots = 0, size = 0, prefix = 0;
-        ImaLog log = {};
-        ImaParseError err;
-        ImaPcrs tpm, zero, state, end;
+        size_t nboots = 0;
+        uint64_t n = 0, prefix = 0;
+        ImaParseError err = {};
+        ImaPcrs tpm, zero, state;
         ImaReplayMode modes[_IMA_BANK_MAX] = {};
         unsigned banks = 0;
         int r;
 
         *v = (ImaVerification) { .boot_aggregate = -1 };
-        r = read_current(b, &cur, &size);
-        if (r == -EFBIG) {
-                snprintf(v->status, sizeof(v->status), "too-large");
-                snprintf(v->detail, sizeof(v->detail), "the measurement list is larger than the %u MiB kexecd reads",
-                         IMA_LIST_MAX >> 20);
-                return 0;
-        }
-        if (r < 0) {
-                snprintf(v->status, sizeof(v->status), r == -ENOENT ? "disabled" : "unknown");
-                snprintf(v->detail, sizeof(v->detail), "no IMA measurement list (%s)", strerror(-r));
-                return 0;
-        }
-        r = ima_log_parse(cur, size, 20, IMA_ORDER_AUTO, &log, &err);
-        if (r < 0) {
-                snprintf(v->status, sizeof(v->status), "malformed");
-                snprintf(v->detail, sizeof(v->detail), "current list malformed at byte %zu: %s", err.offset, err.reason);
-                return 0;
-        }
+        p = calloc(1, sizeof(Pass));
+        if (!p)
+                return -ENOMEM;
         (void) backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
-        r = ima_tpm_read_pcrs(b, ALL_BANKS, ima_log_pcr_indexes(&log) | 0x3ff | (1u << 10), &tpm, &banks);
-        v->measurements = log.n;
-        if (r < 0) {
+        /* The PCRs first, then the list (see LIST_PCRS). */
+        if (ima_tpm_read_pcrs(b, ALL_BANKS, LIST_PCRS, &tpm, &banks) < 0) {
+                uint32_t used;
+                r = list_count(&current, &n, &used, &err);
+                if (r < 0) {
+                        verification_from_error(v, r, &err, "current");
+                        return 0;
+                }
+                v->measurements = n;
                 snprintf(v->status, sizeof(v->status), "no-tpm");
                 snprintf(v->detail, sizeof(v->detail), "no TPM PCRs readable: the list cannot be verified");
-                ima_log_done(&log);
                 return 0;
         }
         v->banks = banks;
-        for (size_t i = 0; i < log.n && v->boot_aggregate != 0; i++) {
-                int a = check_boot_aggregate(&log.records[i], &tpm);
-                if (a >= 0)
-                        v->boot_aggregate = a;
-        }
+        ima_pcrs_init_zero(&zero, banks);
+
         (void) load_chain(state_dir, &boots, &nboots);
         /* The current boot's own snapshot is not part of the past. */
         size_t past = nboots;
         if (past > 0 && boot_id && streq(boots[past - 1].boot_id, boot_id))
                 past--;
 
-        ima_pcrs_init_zero(&zero, banks);
-        /* (a) the current list alone: cold boot, or a carried-over list. */
-        if (try_match(&zero, banks, &log, 0, &tpm, modes, &prefix, &end)) {
-                size_t aggregates = 0;
-                for (size_t i = 0; i < log.n; i++)
-                        if (record_is_boot_aggregate(&log.records[i]))
-                                aggregates++;
-                snprintf(v->status, sizeof(v->status), "verified");
-                snprintf(v->method, sizeof(v->method), "current-list");
-                v->boots_in_chain = aggregates > 0 ? (unsigned) aggregates : 1;
-                v->carried_over = aggregates > 1;
-                snprintf(v->detail, sizeof(v->detail), "%zu of %zu records replay to the TPM (%s mode)%s", prefix, log.n,
-                         modes[IMA_BANK_SHA1] == IMA_REPLAY_PADDED ? "padded" : "per-bank",
-                         v->carried_over ? "; the list was carried over from earlier boots" : "");
-                goto done;
-        }
-
-        /* (b) the saved chain's end state, then the current list. */
+        /* (b, first half) the saved chain's end state: which story explains
+         * each boot's PCRs at its snapshot: extended on top of the previous
+         * boot, a carried-over list, or a fresh start (a real reboot reset
+         * the TPM)? */
         state = zero;
         uint64_t counted = 0;
         bool gap = false;
         for (size_t k = 0; k < past; k++) {
                 SavedBoot *s = &boots[k];
-                size_t skip = k > 0 ? repeated_prefix_records(&s->parsed, &boots[k - 1]) : 0;
-                ImaPcrs after;
-                size_t p = 0;
+                const ListSource src = { .saved = s };
+                uint64_t skip = k > 0 ? repeated_prefix_records(&src, &boots[k - 1]) : 0;
                 ImaReplayMode bm[_IMA_BANK_MAX] = {};
                 unsigned sb = s->pcr_banks & banks;
-                /* Which story explains this boot's PCRs at its snapshot:
-                 * extended on top of the previous boot, a carried-over
-                 * list, or a fresh start (a real reboot reset the TPM)? */
-                if (sb && try_match(&state, sb, &s->parsed, 0, &s->pcrs, bm, &p, &after)) {
+                int chosen;
+
+                pass_init(p, banks, &s->pcrs, &state, &zero, true, skip);
+                r = pass_run(p, &src, &n, &err);
+                if (r < 0) {
+                        /* It validated when the chain was loaded: changed since. */
+                        verification_from_error(v, r, &err, "a saved");
+                        goto done;
+                }
+                if (sb && pass_explains(p, ALT_ON_TOP, sb, &s->pcrs, bm, NULL)) {
+                        chosen = ALT_ON_TOP;
                         skip = 0;
-                } else if (sb && skip && try_match(&state, sb, &s->parsed, skip, &s->pcrs, bm, &p, &after)) {
-                        p += skip;
-                } else if (sb && try_match(&zero, sb, &s->parsed, 0, &s->pcrs, bm, &p, &after)) {
-                        state = zero;
+                } else if (sb && skip && pass_explains(p, ALT_CARRIED, sb, &s->pcrs, bm, NULL)) {
+                        chosen = ALT_CARRIED;
+                } else if (sb && pass_explains(p, ALT_FRESH, sb, &s->pcrs, bm, NULL)) {
+                        chosen = ALT_FRESH;
                         skip = 0;
                         counted = 0;
                         v->boots_in_chain = 0;
-                } else if (!gap) {
-                        gap = true;
-                        snprintf(v->gap_boot, sizeof(v->gap_boot), "%s", s->boot_id);
-                        v->gap_after_record = 0;
+                } else {
+                        if (!gap) {
+                                gap = true;
+                                snprintf(v->gap_boot, sizeof(v->gap_boot), "%s", s->boot_id);
+                                v->gap_after_record = 0;
+                        }
+                        chosen = skip ? ALT_CARRIED : ALT_ON_TOP;
+                        memset(bm, 0, sizeof(bm));
                 }
                 /* Records after the last matched one were measured after
                  * the snapshot read the PCRs: they still count, so the
-                 * whole saved list is replayed. */
-                ImaLog view = { .records = s->parsed.records + skip, .n = s->parsed.n - skip };
-                replay_banks(&state, banks, &view, bm);
-                counted += view.n;
+                 * state is that of the whole saved list. */
+                pass_end_state(p, chosen, bm, &state);
+                counted += n - skip;
                 v->boots_in_chain++;
         }
-        size_t skip_cur = past > 0 ? repeated_prefix_records(&log, &boots[past - 1]) : 0;
-        if (past > 0 && (try_match(&state, banks, &log, 0, &tpm, modes, &prefix, &end) ||
-                         (skip_cur && try_match(&state, banks, &log, skip_cur, &tpm, modes, &prefix, &end)))) {
+
+        /* The current list, in one pass for every story. */
+        uint64_t skip_cur = past > 0 ? repeated_prefix_records(&current, &boots[past - 1]) : 0;
+        for (int attempt = 0;; attempt++) {
+                pass_init(p, banks, &tpm, &state, &zero, past > 0, skip_cur);
+                p->aggregate_tpm = &tpm;
+                r = pass_run(p, &current, &n, &err);
+                if (r < 0) {
+                        verification_from_error(v, r, &err, "current");
+                        goto done;
+                }
+                /* Another PCR than IMA's: read it and replay again (rare). */
+                if (attempt > 0 || !(p->used & ~LIST_PCRS))
+                        break;
+                read_extra_pcrs(b, p->used, &tpm, banks);
+        }
+        v->measurements = n;
+        v->boot_aggregate = p->boot_aggregate;
+
+        /* (a) the current list alone: cold boot, or a carried-over list. */
+        if (pass_explains(p, ALT_FRESH, banks, &tpm, modes, &prefix)) {
+                snprintf(v->status, sizeof(v->status), "verified");
+                snprintf(v->method, sizeof(v->method), "current-list");
+                v->boots_in_chain = p->aggregates > 0 ? (unsigned) p->aggregates : 1;
+                v->carried_over = p->aggregates > 1;
+                snprintf(v->detail, sizeof(v->detail), "%" PRIu64 " of %" PRIu64 " records replay to the TPM (%s mode)%s",
+                         prefix, n, modes[IMA_BANK_SHA1] == IMA_REPLAY_PADDED ? "padded" : "per-bank",
+                         v->carried_over ? "; the list was carried over from earlier boots" : "");
+                goto done;
+        }
+
+        /* (b) the saved chain's end state, then the current list. */
+        if (past > 0 && (pass_explains(p, ALT_ON_TOP, banks, &tpm, modes, &prefix) ||
+                         pass_explains(p, ALT_CARRIED, banks, &tpm, modes, &prefix))) {
                 snprintf(v->status, sizeof(v->status), "verified");
                 snprintf(v->method, sizeof(v->method), "chain");
                 v->boots_in_chain++;
-                v->measurements = counted + log.n;
+                v->measurements = counted + n;
                 snprintf(v->detail, sizeof(v->detail), "%zu saved boot(s) plus the current list replay to the TPM", past);
                 goto done;
         }
 
         /* (c) a gap: name the last boot whose snapshot matched and where. */
-        snprintf(v->status, sizeof(v->status), past > 0 || log.n > 0 ? "gap" : "mismatch");
         if (past == 0) {
                 snprintf(v->status, sizeof(v->status), "mismatch");
                 snprintf(v->detail, sizeof(v->detail),
                          "the current list does not replay to the TPM and no earlier boot is saved");
         } else {
+                snprintf(v->status, sizeof(v->status), "gap");
                 if (!gap) {
                         /* Every saved boot matched its own snapshot: the
                          * missing measurements are those of the last saved
                          * boot after its last snapshot. */
                         SavedBoot *s = &boots[past - 1];
                         snprintf(v->gap_boot, sizeof(v->gap_boot), "%s", s->boot_id);
-                        v->gap_after_record = s->parsed.n;
+                        v->gap_after_record = s->records;
                 }
                 snprintf(v->detail, sizeof(v->detail),
                          "measurements missing after record %" PRIu64 " of boot %s (saved chain: %zu boot(s)); "
@@ -676,34 +870,30 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                          v->gap_after_record, v->gap_boot, past);
         }
         v->boots_in_chain = (unsigned) past + 1;
-        v->measurements = counted + log.n;
+        v->measurements = counted + n;
 
 done:
         free_chain(boots, nboots);
-        ima_log_done(&log);
         return 0;
 }
 
-static int append_ascii(FILE *f, const ImaLog *log) {
-        for (size_t i = 0; i < log->n; i++) {
-                const ImaRecord *r = &log->records[i];
-                char hex[2 * IMA_DIGEST_MAX + 1];
-                ima_hex(r->digest, r->digest_len, hex);
-                fprintf(f, "%u %s %s ", r->pcr, hex, r->template_name);
-                fwrite(r->event_name ? r->event_name : "", 1,
-                       r->event_name_len && r->event_name[r->event_name_len - 1] == 0 ? r->event_name_len - 1 : r->event_name_len, f);
-                fputc('\n', f);
-        }
-        return ferror(f) ? -EIO : 0;
+static void append_ascii(FILE *f, const ImaRecord *r) {
+        char hex[2 * IMA_DIGEST_MAX + 1];
+        ima_hex(r->digest, r->digest_len, hex);
+        fprintf(f, "%u %s %s ", r->pcr, hex, r->template_name);
+        fwrite(r->event_name ? r->event_name : "", 1,
+               r->event_name_len && r->event_name[r->event_name_len - 1] == 0 ? r->event_name_len - 1 : r->event_name_len, f);
+        fputc('\n', f);
 }
 
+/* The chain's records into a sealed memfd, streamed: never the whole chain
+ * in kexecd's memory. */
 int ima_export(Backend *b, const char *state_dir, const char *format, int *ret_fd) {
-        _cleanup_free_ uint8_t *cur = NULL;
-        _cleanup_free_ char *boot_id = NULL, *out = NULL;
+        _cleanup_free_ char *boot_id = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_fclose_ FILE *f = NULL;
         SavedBoot *boots = NULL;
-        size_t nboots = 0, size = 0, outlen = 0;
-        ImaLog log = {};
-        ImaParseError err;
+        size_t nboots = 0;
         bool ascii;
         int r;
 
@@ -714,52 +904,58 @@ int ima_export(Backend *b, const char *state_dir, const char *format, int *ret_f
         else
                 return -EINVAL;
 
-        r = read_current(b, &cur, &size);
-        if (r < 0)
+        /* The current list first: without one there is nothing to export. */
+        {
+                _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+                r = list_stream_open(&(ListSource) { .backend = b }, &l);
+                if (r < 0)
+                        return r;
+        }
+        fd = memfd_create(ascii ? "ima-chain.txt" : "ima-chain.bin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        int wfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+        if (!f) {
+                r = -errno;
+                if (wfd >= 0)
+                        close(wfd);
                 return r;
-        r = ima_log_parse(cur, size, 20, IMA_ORDER_AUTO, &log, &err);
-        if (r < 0)
-                return r;
+        }
         (void) backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
         (void) load_chain(state_dir, &boots, &nboots);
         size_t past = nboots;
         if (past > 0 && boot_id && streq(boots[past - 1].boot_id, boot_id))
                 past--;
 
-        FILE *f = open_memstream(&out, &outlen);
-        if (!f) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        for (size_t k = 0; k <= past; k++) {
-                const ImaLog *l = k < past ? &boots[k].parsed : &log;
-                const uint8_t *base = k < past ? boots[k].log : cur;
-                size_t skip = k > 0 ? repeated_prefix_records(l, &boots[k - 1]) : 0;
-                ImaLog view = { .records = l->records + skip, .n = l->n - skip };
-                if (ascii)
-                        r = append_ascii(f, &view);
-                else if (view.n > 0) {
-                        size_t start = view.records[0].offset;
-                        size_t end = k < past ? boots[k].bytes : size;
-                        fwrite(base + start, 1, end - start, f);
-                        r = ferror(f) ? -EIO : 0;
+        r = 0;
+        for (size_t k = 0; k <= past && r >= 0; k++) {
+                const ListSource src = k < past ? (ListSource) { .saved = &boots[k] } : (ListSource) { .backend = b };
+                _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+                uint64_t skip = k > 0 ? repeated_prefix_records(&src, &boots[k - 1]) : 0;
+                ImaRecord rec;
+                r = list_stream_open(&src, &l);
+                while (r >= 0 && (r = ima_reader_next(&l.reader, &rec, NULL)) > 0) {
+                        if (l.reader.records <= skip)
+                                continue;
+                        if (ascii)
+                                append_ascii(f, &rec);
+                        else
+                                fwrite(rec.raw, 1, rec.raw_len, f);
+                        if (ferror(f))
+                                r = -EIO;
                 }
-                if (r < 0)
-                        break;
         }
-        if (fclose(f) != 0 && r >= 0)
+        if (fflush(f) != 0 && r >= 0)
                 r = -EIO;
-        if (r >= 0) {
-                int fd = memfd_new_sealed(ascii ? "ima-chain.txt" : "ima-chain.bin", out, outlen);
-                if (fd < 0)
-                        r = fd;
-                else
-                        *ret_fd = fd;
-        }
-finish:
         free_chain(boots, nboots);
-        ima_log_done(&log);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        r = memfd_seal(fd);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 int ima_chain_import(const char *state_dir, const char *boot_dir, ImaSnapshotResult *ret) {
@@ -769,20 +965,46 @@ int ima_chain_import(const char *state_dir, const char *boot_dir, ImaSnapshotRes
         *ret = (ImaSnapshotResult) {};
         r = load_boot(boot_dir, &s);
         if (r >= 0)
-                r = chain_save(state_dir, s.boot_id, s.release, s.log, s.bytes, &s.parsed, &s.pcrs, s.pcr_banks, ret);
+                r = chain_save(state_dir, s.boot_id, s.release, &(ListSource) { .saved = &s }, &s.pcrs, s.pcr_banks,
+                               ret, NULL);
         saved_boot_done(&s);
         return r;
 }
 
 int ima_snapshot_to_memory(Backend *b, char **ret_meta, uint8_t **ret_list, size_t *ret_size) {
-        _cleanup_(this_boot_done) ThisBoot t = {};
-        int r = this_boot_read(b, &t);
+        _cleanup_free_ char *boot_id = NULL, *release = NULL;
+        _cleanup_free_ uint8_t *list = NULL;
+        ImaReader reader;
+        ImaRecord rec;
+        ImaParseError err = {};
+        ImaPcrs pcrs;
+        unsigned banks = 0;
+        uint32_t used = 0;
+        size_t size = 0;
+        int r;
+
+        if (ima_tpm_read_pcrs(b, ALL_BANKS, LIST_PCRS, &pcrs, &banks) < 0)
+                banks = 0;
+        r = backend_read_full_max(b, IMA_LIST_PATH, IMA_LIST_MAX, (char **) &list, &size);
         if (r < 0)
                 return r;
-        *ret_meta = meta_format(t.boot_id, t.release, t.parsed.n, t.size, &t.pcrs, t.banks);
+        ima_reader_init_memory(&reader, list, size, 20, IMA_ORDER_AUTO);
+        while ((r = ima_reader_next(&reader, &rec, &err)) > 0)
+                used |= 1u << rec.pcr;
+        ima_reader_done(&reader);
+        if (r < 0) {
+                log_warning("Current IMA list is malformed at byte %zu: %s; not saving it.", err.offset, err.reason);
+                return r;
+        }
+        read_extra_pcrs(b, used, &pcrs, banks);
+        r = backend_read_string(b, KERNEL_BOOT_ID, &boot_id);
+        if (r < 0)
+                return r;
+        (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
+        *ret_meta = meta_format(boot_id, release, reader.records, size, &pcrs, banks);
         if (!*ret_meta)
                 return -ENOMEM;
-        *ret_list = TAKE_PTR(t.list);
-        *ret_size = t.size;
-        return (int) t.parsed.n;
+        *ret_list = TAKE_PTR(list);
+        *ret_size = size;
+        return (int) MIN(reader.records, (uint64_t) INT_MAX);
 }

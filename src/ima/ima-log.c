@@ -118,104 +118,125 @@ static int parse_fields(const uint8_t *data, size_t len, ImaByteOrder o, size_t 
         return 0;
 }
 
+/* A record cut short: malformed at the end of a list, or more to read. */
+static int cut(ImaParseError *err, size_t offset, const char *what) {
+        (void) fail(err, offset, "truncated %s", what);
+        return -ENODATA;
+}
+
+ImaByteOrder ima_guess_order(const uint8_t *buf, size_t size) {
+        if (size >= 4 && get_u32(buf, IMA_ORDER_LITTLE) >= IMA_PCR_MAX && get_u32(buf, IMA_ORDER_BIG) < IMA_PCR_MAX)
+                return IMA_ORDER_BIG;
+        return IMA_ORDER_LITTLE;
+}
+
+static int template_fields(ImaTemplateCache *cache, const char *name, size_t *ret) {
+        if (cache && cache->fields > 0 && streq(cache->name, name)) {
+                *ret = cache->fields;
+                return 0;
+        }
+        int r = template_field_count(name, ret);
+        if (r >= 0 && cache) {
+                snprintf(cache->name, sizeof(cache->name), "%s", name);
+                cache->fields = *ret;
+        }
+        return r;
+}
+
+int ima_record_decode(const uint8_t *buf, size_t avail, size_t base, size_t digest_len, ImaByteOrder order,
+                      ImaTemplateCache *cache, ImaRecord *rec, ImaParseError *err) {
+        Cursor c = { .buf = buf, .size = avail, .order = order };
+
+        *rec = (ImaRecord) { .offset = base, .digest_len = digest_len, .raw = buf };
+        if (!need(&c, 4 + digest_len + 4))
+                return cut(err, base, "record header");
+        rec->pcr = get_u32(buf, order);
+        if (rec->pcr >= IMA_PCR_MAX)
+                return fail(err, base, "PCR index %u out of range", rec->pcr);
+        c.pos += 4;
+        memcpy(rec->digest, buf + c.pos, digest_len);
+        c.pos += digest_len;
+        uint32_t name_len = get_u32(buf + c.pos, order);
+        c.pos += 4;
+        if (name_len == 0 || name_len >= sizeof(rec->template_name))
+                return fail(err, base + c.pos - 4, "bad template name length %u", name_len);
+        if (!need(&c, name_len))
+                return cut(err, base + c.pos - 4, "template name");
+        memcpy(rec->template_name, buf + c.pos, name_len);
+        rec->template_name[name_len] = 0;
+        if (strlen(rec->template_name) != name_len)
+                return fail(err, base + c.pos, "template name contains NUL");
+        c.pos += name_len;
+
+        rec->violation = true;
+        for (size_t i = 0; i < digest_len; i++)
+                if (rec->digest[i]) {
+                        rec->violation = false;
+                        break;
+                }
+
+        if (streq(rec->template_name, "ima")) {
+                /* 20-byte file digest, u32 name length, name: no overall
+                 * length field. */
+                rec->ima_template = true;
+                if (!need(&c, 20 + 4))
+                        return cut(err, base + c.pos, "ima template data");
+                uint32_t l = get_u32(buf + c.pos + 20, order);
+                if (l > IMA_EVENT_NAME_LEN_MAX)
+                        return fail(err, base + c.pos + 20, "bad ima template name length %u", l);
+                if (!need(&c, 24 + (size_t) l))
+                        return cut(err, base + c.pos + 20, "ima template name");
+                rec->data = buf + c.pos;
+                rec->data_len = 24 + (size_t) l;
+                rec->event_name = (const char *) buf + c.pos + 24;
+                rec->event_name_len = l;
+                c.pos += rec->data_len;
+        } else {
+                size_t fields;
+                if (template_fields(cache, rec->template_name, &fields) < 0) {
+                        char safe[128];
+                        return fail(err, base, "unknown template or field in '%s'",
+                                    printable(rec->template_name, safe, sizeof(safe)));
+                }
+                if (!need(&c, 4))
+                        return cut(err, base + c.pos, "template data length");
+                uint32_t dlen = get_u32(buf + c.pos, order);
+                c.pos += 4;
+                if (!need(&c, dlen)) {
+                        (void) fail(err, base + c.pos - 4, "template data length %u exceeds the list", dlen);
+                        return -ENODATA;
+                }
+                rec->data = buf + c.pos;
+                rec->data_len = dlen;
+                int r = parse_fields(rec->data, dlen, order, fields, rec, base + c.pos, err);
+                if (r < 0)
+                        return r;
+                c.pos += dlen;
+        }
+        rec->raw_len = c.pos;
+        return 0;
+}
+
 int ima_log_parse(const uint8_t *buf, size_t size, size_t digest_len, ImaByteOrder order,
                   ImaLog *ret, ImaParseError *err) {
         ImaLog log = {};
-        size_t allocated = 0;
-        Cursor c = { .buf = buf, .size = size };
+        ImaTemplateCache cache = {};
+        size_t allocated = 0, pos = 0;
         int r;
 
         if (digest_len == 0 || digest_len > IMA_DIGEST_MAX)
                 return -EINVAL;
-        if (order == IMA_ORDER_AUTO) {
-                /* PCR indexes are small: whichever order makes the first one
-                 * small is the list's order. */
-                order = IMA_ORDER_LITTLE;
-                if (size >= 4 && get_u32(buf, IMA_ORDER_LITTLE) >= IMA_PCR_MAX && get_u32(buf, IMA_ORDER_BIG) < IMA_PCR_MAX)
-                        order = IMA_ORDER_BIG;
-        }
-        c.order = order;
+        if (order == IMA_ORDER_AUTO)
+                order = ima_guess_order(buf, size);
 
-        while (c.pos < c.size) {
-                ImaRecord rec = { .offset = c.pos, .digest_len = digest_len };
-
-                if (!need(&c, 4 + digest_len + 4)) {
-                        r = fail(err, c.pos, "truncated record header");
+        while (pos < size) {
+                ImaRecord rec;
+                r = ima_record_decode(buf + pos, size - pos, pos, digest_len, order, &cache, &rec, err);
+                if (r < 0) {
+                        r = -EBADMSG; /* cut short here is the end of the list */
                         goto fail;
                 }
-                rec.pcr = get_u32(buf + c.pos, order);
-                if (rec.pcr >= IMA_PCR_MAX) {
-                        r = fail(err, c.pos, "PCR index %u out of range", rec.pcr);
-                        goto fail;
-                }
-                c.pos += 4;
-                memcpy(rec.digest, buf + c.pos, digest_len);
-                c.pos += digest_len;
-                uint32_t name_len = get_u32(buf + c.pos, order);
-                c.pos += 4;
-                if (name_len == 0 || name_len >= sizeof(rec.template_name) || !need(&c, name_len)) {
-                        r = fail(err, c.pos - 4, "bad template name length %u", name_len);
-                        goto fail;
-                }
-                memcpy(rec.template_name, buf + c.pos, name_len);
-                rec.template_name[name_len] = 0;
-                if (strlen(rec.template_name) != name_len) {
-                        r = fail(err, c.pos, "template name contains NUL");
-                        goto fail;
-                }
-                c.pos += name_len;
-
-                rec.violation = true;
-                for (size_t i = 0; i < digest_len; i++)
-                        if (rec.digest[i]) {
-                                rec.violation = false;
-                                break;
-                        }
-
-                if (streq(rec.template_name, "ima")) {
-                        /* 20-byte file digest, u32 name length, name: no
-                         * overall length field. */
-                        rec.ima_template = true;
-                        if (!need(&c, 20 + 4)) {
-                                r = fail(err, c.pos, "truncated ima template data");
-                                goto fail;
-                        }
-                        uint32_t l = get_u32(buf + c.pos + 20, order);
-                        if (l > IMA_EVENT_NAME_LEN_MAX || !need(&c, 24 + (size_t) l)) {
-                                r = fail(err, c.pos + 20, "bad ima template name length %u", l);
-                                goto fail;
-                        }
-                        rec.data = buf + c.pos;
-                        rec.data_len = 24 + (size_t) l;
-                        rec.event_name = (const char *) buf + c.pos + 24;
-                        rec.event_name_len = l;
-                        c.pos += rec.data_len;
-                } else {
-                        size_t fields;
-                        if (template_field_count(rec.template_name, &fields) < 0) {
-                                char safe[128];
-                                r = fail(err, rec.offset, "unknown template or field in '%s'",
-                                         printable(rec.template_name, safe, sizeof(safe)));
-                                goto fail;
-                        }
-                        if (!need(&c, 4)) {
-                                r = fail(err, c.pos, "truncated template data length");
-                                goto fail;
-                        }
-                        uint32_t dlen = get_u32(buf + c.pos, order);
-                        c.pos += 4;
-                        if (!need(&c, dlen)) {
-                                r = fail(err, c.pos - 4, "template data length %u exceeds the list", dlen);
-                                goto fail;
-                        }
-                        rec.data = buf + c.pos;
-                        rec.data_len = dlen;
-                        r = parse_fields(rec.data, dlen, order, fields, &rec, c.pos, err);
-                        if (r < 0)
-                                goto fail;
-                        c.pos += dlen;
-                }
-
+                pos += rec.raw_len;
                 if (log.n == allocated) {
                         allocated = allocated ? allocated * 2 : 1024;
                         ImaRecord *t = realloc(log.records, allocated * sizeof(ImaRecord));

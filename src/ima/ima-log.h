@@ -33,6 +33,8 @@ typedef struct ImaRecord {
         const char *event_name;        /* the n-ng / n field, not NUL-terminated */
         size_t event_name_len;
         bool violation;                /* all-zero template digest */
+        const uint8_t *raw;            /* the whole record as listed */
+        size_t raw_len;
 } ImaRecord;
 
 typedef struct ImaLog {
@@ -45,6 +47,24 @@ typedef struct ImaParseError {
         size_t offset;
         char reason[160];
 } ImaParseError;
+
+/* A template's layout, decided once per template name: a list repeats the
+ * same one or two names, so the field count is not recomputed per record. */
+typedef struct ImaTemplateCache {
+        char name[64];
+        size_t fields;
+} ImaTemplateCache;
+
+/* Decodes the one record at the start of buf[0, avail), which sits at byte
+ * `base` of the list. Returns 0 (rec->raw_len is its length); -ENODATA when avail ends
+ * inside the record (*err then says what was cut, for a list that really
+ * ends there); -EBADMSG with *err filled when it is malformed. The record
+ * points into buf. */
+int ima_record_decode(const uint8_t *buf, size_t avail, size_t base, size_t digest_len, ImaByteOrder order,
+                      ImaTemplateCache *cache, ImaRecord *rec, ImaParseError *err);
+
+/* The byte order of a list from its first 4 bytes (PCR indexes are small). */
+ImaByteOrder ima_guess_order(const uint8_t *buf, size_t size);
 
 /* digest_len: 20 for binary_runtime_measurements, the bank's size for a
  * per-bank file. Returns -EBADMSG with *err filled on malformed input. */

@@ -81,6 +81,101 @@ int ima_replay_record(ImaPcrs *p, unsigned banks, const ImaRecord *r, ImaReplayM
         return 0;
 }
 
+void ima_record_digests(const ImaRecord *r, unsigned banks, bool padded, ImaRecordDigests *ret) {
+        if (r->violation)
+                return; /* extended as all-ones: nothing to hash */
+        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                if (banks & (1u << b))
+                        hash_record(r, banks_table[b].algo, ret->bank[b]);
+        if (padded) {
+                if (banks & (1u << IMA_BANK_SHA1))
+                        memcpy(ret->sha1, ret->bank[IMA_BANK_SHA1], 20);
+                else
+                        hash_record(r, GCRY_MD_SHA1, ret->sha1);
+        }
+}
+
+void ima_extend(ImaPcrs *p, ImaBank b, const ImaRecord *r, const ImaRecordDigests *d, ImaReplayMode mode) {
+        size_t size = banks_table[b].size;
+        uint8_t cat[2 * IMA_DIGEST_MAX];
+
+        memcpy(cat, p->value[b][r->pcr], size);
+        memset(cat + size, 0, size);
+        if (r->violation)
+                memset(cat + size, 0xff, mode == IMA_REPLAY_PADDED ? 20 : size);
+        else if (mode == IMA_REPLAY_PADDED)
+                memcpy(cat + size, d->sha1, 20);
+        else
+                memcpy(cat + size, d->bank[b], size);
+        gcry_md_hash_buffer(banks_table[b].algo, p->value[b][r->pcr], cat, 2 * size);
+        p->valid[b] |= 1u << r->pcr;
+}
+
+static bool bank_matches(const ImaPcrs *s, const ImaPcrs *tpm, ImaBank b, uint32_t indexes) {
+        uint32_t m = tpm->valid[b] & indexes;
+        if (m == 0)
+                return false;
+        for (int i = 0; i < IMA_PCR_MAX; i++)
+                if ((m & (1u << i)) && memcmp(s->value[b][i], tpm->value[b][i], banks_table[b].size) != 0)
+                        return false;
+        return true;
+}
+
+/* IMA's own PCR is compared even before the list extends it. */
+#define IMA_PCR_BIT (1u << 10)
+
+void ima_matcher_init(ImaMatcher *m, const ImaPcrs *start, ImaBank bank, ImaReplayMode mode, const ImaPcrs *tpm,
+                      uint64_t start_at) {
+        m->state = *start;
+        m->start = *start;
+        m->tpm = tpm;
+        m->bank = bank;
+        m->mode = mode;
+        m->start_at = start_at;
+        m->seen = 0;
+        m->active = true;
+        m->found = false;
+        m->prefix = 0;
+        m->touched = m->touched_at_match = 0;
+        if (start_at == 0 && bank_matches(&m->state, tpm, bank, IMA_PCR_BIT))
+                m->found = true;
+}
+
+void ima_matcher_feed(ImaMatcher *m, const ImaRecord *r, const ImaRecordDigests *d) {
+        if (!m->active)
+                return;
+        if (m->seen++ < m->start_at)
+                return;
+        if (m->seen - 1 == m->start_at && m->start_at > 0 && bank_matches(&m->state, m->tpm, m->bank, IMA_PCR_BIT))
+                m->found = true, m->prefix = 0, m->touched_at_match = 0;
+        ima_extend(&m->state, m->bank, r, d, m->mode);
+        m->touched |= 1u << r->pcr;
+        /* The PCRs were read before the list: the list may have grown
+         * since, so every prefix is a candidate; the longest wins. */
+        if (bank_matches(&m->state, m->tpm, m->bank, m->touched | IMA_PCR_BIT)) {
+                m->found = true;
+                m->prefix = m->seen - m->start_at;
+                m->touched_at_match = m->touched;
+        }
+}
+
+bool ima_matcher_finish(ImaMatcher *m, uint32_t used) {
+        /* A view that starts at the very end was never fed its first record. */
+        if (m->active && m->start_at > 0 && m->seen == m->start_at && bank_matches(&m->state, m->tpm, m->bank, IMA_PCR_BIT))
+                m->found = true, m->prefix = 0, m->touched_at_match = 0;
+        if (!m->active || !m->found)
+                return false;
+        /* PCRs the list extends only after the match must still hold their
+         * start value in the TPM (an earlier match compares fewer PCRs, so
+         * it cannot do better). */
+        uint32_t later = (used | IMA_PCR_BIT) & m->tpm->valid[m->bank] & ~m->touched_at_match;
+        for (int i = 0; i < IMA_PCR_MAX; i++)
+                if ((later & (1u << i)) &&
+                    memcmp(m->start.value[m->bank][i], m->tpm->value[m->bank][i], banks_table[m->bank].size) != 0)
+                        return false;
+        return true;
+}
+
 int ima_replay(ImaPcrs *p, unsigned banks, const ImaLog *log, size_t from, size_t to, ImaReplayMode mode) {
         if (to > log->n)
                 to = log->n;

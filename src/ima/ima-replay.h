@@ -54,6 +54,40 @@ size_t ima_check_template_digests(const ImaLog *log, size_t *first_bad);
 bool ima_replay_match(const ImaPcrs *start, unsigned banks, const ImaLog *log, ImaReplayMode mode,
                       const ImaPcrs *tpm, uint32_t indexes, size_t *ret_prefix, ImaPcrs *ret_state);
 
+/* A record's extend values, each hash computed once however many replays
+ * use it: per bank (per-bank mode) and SHA-1 (padded mode). */
+typedef struct ImaRecordDigests {
+        uint8_t bank[_IMA_BANK_MAX][IMA_DIGEST_MAX];
+        uint8_t sha1[20];
+} ImaRecordDigests;
+
+/* Computes the digests for `banks` in per-bank mode and, if `padded`, the
+ * SHA-1 one. */
+void ima_record_digests(const ImaRecord *r, unsigned banks, bool padded, ImaRecordDigests *ret);
+/* Extends one bank of p with a record whose digests were computed. */
+void ima_extend(ImaPcrs *p, ImaBank b, const ImaRecord *r, const ImaRecordDigests *d, ImaReplayMode mode);
+
+/* ima_replay_match() for a stream: one bank, one mode, fed record by record.
+ * A matcher may start after the first `start_at` records (a carried-over
+ * prefix). Because later records may extend PCRs a match did not compare
+ * yet, the verdict is known only at the end (ima_matcher_finish). */
+typedef struct ImaMatcher {
+        ImaPcrs state, start;
+        const ImaPcrs *tpm;
+        ImaBank bank;
+        ImaReplayMode mode;
+        uint64_t start_at, seen;
+        bool active, found;
+        uint64_t prefix;        /* records of its own view used by the longest match */
+        uint32_t touched, touched_at_match;
+} ImaMatcher;
+
+void ima_matcher_init(ImaMatcher *m, const ImaPcrs *start, ImaBank bank, ImaReplayMode mode, const ImaPcrs *tpm,
+                      uint64_t start_at);
+void ima_matcher_feed(ImaMatcher *m, const ImaRecord *r, const ImaRecordDigests *d);
+/* used: every PCR index the list extends. Returns whether a prefix matched. */
+bool ima_matcher_finish(ImaMatcher *m, uint32_t used);
+
 /* Indexes the log uses (bitmask). */
 uint32_t ima_log_pcr_indexes(const ImaLog *log);
 

@@ -92,7 +92,7 @@ static int copy_fd_to(int from, int to) {
         }
 }
 
-static int memfd_seal(int fd) {
+int memfd_seal(int fd) {
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
                 return -errno;
         if (lseek(fd, 0, SEEK_SET) < 0)

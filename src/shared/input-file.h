@@ -17,6 +17,9 @@ int input_file_open(const char *path, const char *what, int *ret_fd, char **ret_
  * between check and load. One initrd is passed by its own fd. */
 int initrds_open(char *const *paths, int *ret_fd, char **ret_message);
 
+/* Seals a memfd written by the caller and rewinds it to 0. */
+int memfd_seal(int fd);
+
 /* Returns a sealed memfd with the given contents, positioned at 0. */
 int memfd_new_sealed(const char *name, const void *data, size_t size);
 

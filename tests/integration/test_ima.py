@@ -268,6 +268,43 @@ class ImaChainTest(KexecdTestCase):
         self.assertTrue(v["CarriedOver"])
         self.assertEqual(v["Measurements"], 21 + 5)
 
+    def peak_rss_kib(self):
+        with open("/proc/%d/status" % self.daemon.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        self.fail("no VmHWM")
+
+    def test_long_list_is_streamed_in_bounded_memory(self):
+        # A long-running machine's list (here 64 MiB: many ima-buf records)
+        # is verified, saved and exported without kexecd ever holding it:
+        # its peak memory stays far below the list's size.
+        self.stop_daemon()
+        big = [g.ima_buf("blob-%d" % i, bytes([i % 251]) * (256 << 10)) for i in range(256)]
+        self.boot("boot-2", g.sample_boot(self.tpm09, 3, salt="2") + big)
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual((v["Status"], v["Method"], v["BootsInChain"]), ("verified", "chain", 2), v["Detail"])
+        self.assertEqual(v["Measurements"], 21 + 4 + 256)
+        self.load("kexec")
+        self.manager.PrepareKexec(False)
+        saved = [d for d in os.listdir(os.path.join(self.state, "ima")) if d.endswith("-boot-2")]
+        self.assertEqual(os.path.getsize(os.path.join(self.state, "ima", saved[0], "log.bin")),
+                         len(g.encode(self.current)))
+        p = subprocess.run([os.environ.get("KEXECCTL"), "ima", "export", "binary"], capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, g.encode(self.all_records))
+        peak = self.peak_rss_kib()
+        sys.stderr.write("kexecd peak RSS with a 64 MiB list: %d KiB\n" % peak)
+        self.assertLess(peak, 24 << 10)
+
+    def test_oversized_record_is_named(self):
+        huge = g.ima_buf("huge", b"x" * (17 << 20))
+        self.measure([huge])
+        v = self.verify()
+        self.assertEqual(v["Status"], "malformed")
+        self.assertIn("record larger than 16 MiB", v["Detail"])
+
     def test_no_tpm_and_disabled(self):
         import shutil
         shutil.rmtree(os.path.join(self.root, "sys/class/tpm"))
