@@ -28,7 +28,8 @@ static void ima_help(void) {
                "     --json=MODE       short, pretty or off (status, verify)\n"
                "  -H --host=[USER@]HOST\n"
                "                       Operate on a remote host (over SSH)\n"
-               "     --no-ask-password Never ask for a password (polkit)\n");
+               "     --no-ask-password Never ask for a password (polkit)\n\n"
+               "See kexecctl(1).\n");
 }
 
 static int print_verification(sd_bus_message *reply) {

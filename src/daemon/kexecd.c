@@ -37,7 +37,8 @@ static void help(void) {
                "                         running kernel (tests and demos; see docs/testing.md)\n"
                "     --log-level=LEVEL   debug, info (default), notice, warning, err\n\n"
                "Environment:\n"
-               "  DBUS_SYSTEM_BUS_ADDRESS  system bus to connect to\n",
+               "  DBUS_SYSTEM_BUS_ADDRESS  system bus to connect to\n\n"
+               "See kexecd(8), kexecd.conf(5) and org.kexecd1(5).\n",
                SYSCONFDIR, LOCALSTATEDIR);
 }
 

@@ -39,7 +39,8 @@ static void help(void) {
                "  --json                 Print JSON\n"
                "  -h --help              Show this help\n\n"
                "Exit status: 0 computed / all checks match, 1 a check does not match,\n"
-               "2 usage error or malformed list (the message names the byte offset).\n");
+               "2 usage error or malformed list (the message names the byte offset).\n\n"
+               "See kexecctl(1).\n");
 }
 
 static int parse_expect(const char *s, Expect *e) {

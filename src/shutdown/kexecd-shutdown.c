@@ -62,7 +62,8 @@ static void help(void) {
                "Options:\n"
                "  -h --help            Show this help and exit\n"
                "     --state-dir=DIR   kexecd's state (default: %s, else %s)\n"
-               "     --fake-root=DIR   Use the fake kernel rooted at DIR (tests)\n",
+               "     --fake-root=DIR   Use the fake kernel rooted at DIR (tests)\n\n"
+               "See kexecd-shutdown(8).\n",
                default_state_dirs[0], default_state_dirs[1]);
 }
 
