@@ -36,7 +36,7 @@ CRASH_JSON = '[\n  {\n    "id": "2026-11-24T15:50:02",\n    "kernel": "6.1.0-2-a
 STUB = """#!/bin/sh
 # stub kexecctl for test_completion: records its arguments, answers with JSON
 echo "$*" >> "{log}"
-[ -e "{fail}" ] && {{ echo 'not json'; exit 1; }}
+[ -e "{fail}" ] && {{ echo 'not json'; echo 'Failed to connect to bus: No such file or directory' >&2; exit 1; }}
 case "$*" in
   *list-entries*) cat <<'X'
 {entries}
