@@ -15,10 +15,12 @@ stage_first() {
     vm_expect_contains "first kernel's command line" "$cmdline" "hugepages=64"
     vm_expect_contains "first kernel's command line" "$cmdline" "cma=64M"
     vm_expect_eq "huge pages in the first kernel" "$(awk '/^HugePages_Total:/ {print $2}' /proc/meminfo)" 64
-    # Only vm.stage=, the marker and the console reach the crash kernel by
-    # --append; everything else is the reused running line.
-    vm_expect "kexecctl load --kdump" kexecctl --no-ask-password load --kdump "$VM_KERNEL" \
-        --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS vm.stage=crash $MARKER"
+    # Only vm.stage=, the marker, the console and the small initrd's
+    # rdinit= (the full guest's rdinit= names systemd, which the busybox
+    # crash initrd lacks; the last one wins) come by --append; everything
+    # else is the reused running line.
+    vm_expect "kexecctl load --kdump" kexecctl --no-ask-password load --kdump "$VM_KERNEL" --reuse-cmdline \
+        --initrd "$VM_INITRD" --append "$VM_CONSOLE_ARGS rdinit=/init vm.stage=crash $MARKER"
     vm_expect_eq "/sys/kernel/kexec_crash_loaded after load" "$(cat /sys/kernel/kexec_crash_loaded)" 1
     loaded=$(kexecctl status 2>&1 | sed -n '/^kdump image:/,$p' | grep 'Cmdline:')
     vm_info "kdump $loaded"
