@@ -34,7 +34,10 @@ static void help(void) {
                "                          kexec image if it is missing or stale (with the\n"
                "                          option: only when systemd has kexec.target queued)\n"
                "  reboot                  Reboot into the kexec image (starts kexec.target,\n"
-               "                          like 'systemctl kexec')\n"
+               "                          like 'systemctl kexec'); refused while a logind\n"
+               "                          inhibitor blocks shutdown\n"
+               "  is-ready [kexec|kdump]  Print ready, not-loaded, stale or degraded; exit 0\n"
+               "                          only when the image is loaded and fresh\n"
                "  history [N]             Show the last N (default all) loads, reloads,\n"
                "                          discards and failures, with reasons\n"
                "  monitor                 Print kexecd events as they happen, until Ctrl-C\n"
@@ -50,14 +53,20 @@ static void help(void) {
                "     --append=STRING      Command line for load (with --reuse-cmdline: text\n"
                "                          appended to the running kernel's command line)\n"
                "     --reuse-cmdline      Reuse the running kernel's command line (the default\n"
-               "                          when --append is not given): BOOT_IMAGE= is dropped;\n"
-               "                          for kdump also crashkernel=, and the kdump extras\n"
-               "                          (irqpoll nr_cpus=1 reset_devices) are added\n"
+               "                          when --append is not given): BOOT_IMAGE= and initrd=\n"
+               "                          are dropped; for kdump also what a crash kernel\n"
+               "                          cannot use (crashkernel=, hugepages=, cma=, ...), and\n"
+               "                          what it needs and the kdump extras (irqpoll nr_cpus=1\n"
+               "                          reset_devices) are added (docs/configuration.md)\n"
                "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
                "                          monitor, ima status, ima verify)\n"
+               "  -q --quiet              is-ready: print nothing, only the exit status\n"
+               "  -i --ignore-inhibitors  reboot: reboot even when logind inhibitors block it\n"
+               "     --force              reboot: like 'systemctl --force kexec': ignore\n"
+               "                          inhibitors, kill processes instead of stopping units\n"
                "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
                "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
                "                          is asked for only when stdin is a terminal\n"
@@ -68,6 +77,8 @@ static void help(void) {
                "  2  wrong kexecctl usage          7  kexecd not reachable\n"
                "  3  not authorized (polkit)       8  nothing to reload\n"
                "  4  kernel/initrd file refused    9  IMA verification mismatch\n"
+               "  is-ready: 10 not loaded, 11 stale, 12 degraded\n"
+               "  reboot: 13 blocked by a logind inhibitor\n"
                "\n"
                "Examples:\n"
                "  kexecctl load /boot/vmlinuz --initrd /boot/initrd.img\n"
@@ -93,6 +104,7 @@ static const Verb verbs[] = {
         { "history",       verb_history },
         { "monitor",       verb_monitor },
         { "ima",           verb_ima },
+        { "is-ready",      verb_is_ready },
 };
 
 static int push_initrd(const char *path) {
@@ -105,7 +117,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -118,6 +130,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "host",            required_argument, NULL, 'H' },
                 { "no-ask-password", no_argument,       NULL, ARG_NO_ASK },
                 { "if-kexec-queued", no_argument,       NULL, ARG_IF_QUEUED },
+                { "quiet",           no_argument,       NULL, 'q' },
+                { "ignore-inhibitors", no_argument,     NULL, 'i' },
+                { "force",           no_argument,       NULL, ARG_FORCE },
                 {}
         };
         int c;
@@ -131,7 +146,7 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 }
 
-        while ((c = getopt_long(argc, argv, "hkH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hkH:qi", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -174,6 +189,15 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_IF_QUEUED:
                         arg.if_kexec_queued = true;
                         break;
+                case 'q':
+                        arg.quiet = true;
+                        break;
+                case 'i':
+                        arg.ignore_inhibitors = true;
+                        break;
+                case ARG_FORCE:
+                        arg.force = true;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -202,6 +226,14 @@ int main(int argc, char *argv[]) {
                 if (streq(rest[0], verbs[i].name)) {
                         if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {
                                 fprintf(stderr, "--initrd, --append, --reuse-cmdline and --syscall only apply to load.\n");
+                                return EXIT_USAGE;
+                        }
+                        if (!streq(rest[0], "reboot") && (arg.ignore_inhibitors || arg.force)) {
+                                fprintf(stderr, "--ignore-inhibitors and --force only apply to reboot.\n");
+                                return EXIT_USAGE;
+                        }
+                        if (!streq(rest[0], "is-ready") && arg.quiet) {
+                                fprintf(stderr, "--quiet only applies to is-ready.\n");
                                 return EXIT_USAGE;
                         }
                         return verbs[i].run(n, rest);

@@ -55,10 +55,10 @@ static int check_kernel_allows(Image *i, sd_bus_error *error) {
         return 0;
 }
 
-static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, char **ret, sd_bus_error *error) {
+static int build_cmdline(Image *i, const ImageSpec *spec, const KernelImage *kimg, char **ret, sd_bus_error *error) {
         Manager *m = i->manager;
         _cleanup_free_ char *running = NULL, *out = NULL;
-        const char *source = "Command line";
+        const char *source = "Command line", *embedded = kimg->cmdline;
         int r;
 
         if (isempty(spec->cmdline) && !isempty(embedded)) {
@@ -70,7 +70,7 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, 
                 r = backend_read_string(m->backend, KERNEL_CMDLINE, &running);
                 if (r < 0)
                         return kexecd_error_setf(error, -EIO, "Cannot read the running kernel's command line: %s", strerror(-r));
-                r = cmdline_reuse(running, image_is_kdump(i),
+                r = cmdline_reuse(running, image_is_kdump(i), cmdline_arch_from_kernel_format(kimg->inner),
                                   m->config.kdump_extra_cmdline ?: KEXECD_KDUMP_EXTRA_DEFAULT,
                                   spec->append, &out);
         } else if (!isempty(spec->append)) {
@@ -305,7 +305,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                         goto fail;
                 }
         }
-        r = build_cmdline(i, spec, kimg->cmdline, &cmdline, error);
+        r = build_cmdline(i, spec, kimg, &cmdline, error);
         if (r < 0)
                 goto fail;
         /* Refused here, named, rather than by the kernel with EINVAL (which
