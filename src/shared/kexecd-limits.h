@@ -37,3 +37,12 @@
 /* Configuration files (kexecd.conf and each drop-in) and drop-ins per dir. */
 #define KEXECD_CONFIG_FILE_MAX (64u * 1024u)
 #define KEXECD_CONFIG_DROPINS_MAX 128u
+
+/* Boot entries (src/boot/): one entry file (type 1 entries are a few hundred
+ * bytes; loader.conf likewise), the names looked at per directory (a
+ * machine keeps a handful of kernels; an ESP anyone can write to must not
+ * make a listing take minutes), and an EFI variable (an entry id in
+ * UTF-16 after a 4-byte header). */
+#define KEXECD_BOOT_ENTRY_FILE_MAX (64u * 1024u)
+#define KEXECD_BOOT_ENTRIES_PER_DIR_MAX 1024u
+#define KEXECD_BOOT_EFIVAR_MAX 4096u
