@@ -27,6 +27,10 @@ static void help(void) {
                "  load KERNEL             Load KERNEL as the kexec image, or with --kdump as\n"
                "                          the crash kernel; kexecd remembers it and keeps it\n"
                "                          loaded across hotplug and daemon restarts\n"
+               "  load --entry=ID         Load a boot entry's kernel, initrds and options; ID is\n"
+               "                          an id from list-entries, 'default' (what the boot\n"
+               "                          loader boots next: reloads follow it) or 'running'\n"
+               "  list-entries            List the boot entries (BLS, UKIs, /vmlinuz, /boot)\n"
                "  unload                  Unload the kexec image (--kdump: the crash kernel)\n"
                "  reload                  Load the remembered image again\n"
                "  prepare-kexec [--if-kexec-queued]\n"
@@ -53,11 +57,12 @@ static void help(void) {
                "                          when --append is not given): BOOT_IMAGE= is dropped;\n"
                "                          for kdump also crashkernel=, and the kdump extras\n"
                "                          (irqpoll nr_cpus=1 reset_devices) are added\n"
+               "     --entry=ID           Load the boot entry ID instead of a KERNEL path\n"
                "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, ima status, ima verify)\n"
+               "                          monitor, list-entries, ima status, ima verify)\n"
                "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
                "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
                "                          is asked for only when stdin is a terminal\n"
@@ -71,6 +76,7 @@ static void help(void) {
                "\n"
                "Examples:\n"
                "  kexecctl load /boot/vmlinuz --initrd /boot/initrd.img\n"
+               "  kexecctl load --entry=default\n"
                "  kexecctl load --kdump /boot/vmlinuz --reuse-cmdline --append 'console=ttyS0'\n"
                "  kexecctl --json=pretty status\n"
                "  kexecctl reboot\n"
@@ -93,6 +99,7 @@ static const Verb verbs[] = {
         { "history",       verb_history },
         { "monitor",       verb_monitor },
         { "ima",           verb_ima },
+        { "list-entries",  verb_list_entries },
 };
 
 static int push_initrd(const char *path) {
@@ -105,7 +112,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_ENTRY };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -118,6 +125,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "host",            required_argument, NULL, 'H' },
                 { "no-ask-password", no_argument,       NULL, ARG_NO_ASK },
                 { "if-kexec-queued", no_argument,       NULL, ARG_IF_QUEUED },
+                { "entry",           required_argument, NULL, ARG_ENTRY },
                 {}
         };
         int c;
@@ -171,6 +179,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_ASK:
                         arg.ask_password = false;
                         break;
+                case ARG_ENTRY:
+                        load_arg.entry = optarg;
+                        break;
                 case ARG_IF_QUEUED:
                         arg.if_kexec_queued = true;
                         break;
@@ -200,8 +211,8 @@ int main(int argc, char *argv[]) {
                 return verb_ima(ima_tail_n, ima_tail);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(rest[0], verbs[i].name)) {
-                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {
-                                fprintf(stderr, "--initrd, --append, --reuse-cmdline and --syscall only apply to load.\n");
+                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall || load_arg.entry)) {
+                                fprintf(stderr, "--initrd, --append, --reuse-cmdline, --syscall and --entry only apply to load.\n");
                                 return EXIT_USAGE;
                         }
                         return verbs[i].run(n, rest);

@@ -30,9 +30,10 @@
 #define KEXECD_LOAD_OPTIONS_MAX 8u
 
 /* State file: the largest accepted spec is KEXECD_INITRDS_MAX + 1 paths of
- * KEXECD_PATH_MAX bytes and three command lines; JSON escapes a byte to at
- * most six. The reader takes exactly this. */
-#define KEXECD_STATE_FILE_MAX (((KEXECD_INITRDS_MAX + 1u) * KEXECD_PATH_MAX + 4u * 4096u) * 6u + 65536u)
+ * KEXECD_PATH_MAX bytes, four command lines (with a boot entry's options)
+ * and an entry id; JSON escapes a byte to at most six. The reader takes
+ * exactly this. */
+#define KEXECD_STATE_FILE_MAX (((KEXECD_INITRDS_MAX + 1u) * KEXECD_PATH_MAX + 5u * 4096u) * 6u + 65536u)
 
 /* Configuration files (kexecd.conf and each drop-in) and drop-ins per dir. */
 #define KEXECD_CONFIG_FILE_MAX (64u * 1024u)
