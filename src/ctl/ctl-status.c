@@ -40,6 +40,8 @@ static void print_image(json_object *img) {
                 field("Kernel", "%s%s%s%s", kernel, *format ? " (" : "", format, *format ? ")" : "");
         } else if (loaded)
                 field("Kernel", "loaded by someone else (unknown)");
+        if (!isempty(json_get_string(img, "Entry")))
+                field("Boot entry", "%s (followed at every reload)", json_get_string(img, "Entry"));
 
         json_object *initrds;
         if (json_object_object_get_ex(img, "Initrds", &initrds) && json_object_array_length(initrds) > 0)

@@ -88,3 +88,4 @@ int verb_reboot(int argc, char *argv[]);
 int verb_prepare(int argc, char *argv[]);
 int verb_ima(int argc, char *argv[]);
 int verb_is_ready(int argc, char *argv[]);
+int verb_list_entries(int argc, char *argv[]);

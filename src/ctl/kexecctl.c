@@ -27,6 +27,10 @@ static void help(void) {
                "  load KERNEL             Load KERNEL as the kexec image, or with --kdump as\n"
                "                          the crash kernel; kexecd remembers it and keeps it\n"
                "                          loaded across hotplug and daemon restarts\n"
+               "  load --entry=ID         Load a boot entry's kernel, initrds and options; ID is\n"
+               "                          an id from list-entries, 'default' (what the boot\n"
+               "                          loader boots next: reloads follow it) or 'running'\n"
+               "  list-entries            List the boot entries (BLS, UKIs, /vmlinuz, /boot)\n"
                "  unload                  Unload the kexec image (--kdump: the crash kernel)\n"
                "  reload                  Load the remembered image again\n"
                "  prepare-kexec [--if-kexec-queued]\n"
@@ -58,11 +62,12 @@ static void help(void) {
                "                          cannot use (crashkernel=, hugepages=, cma=, ...), and\n"
                "                          what it needs and the kdump extras (irqpoll nr_cpus=1\n"
                "                          reset_devices) are added (docs/configuration.md)\n"
+               "     --entry=ID           Load the boot entry ID instead of a KERNEL path\n"
                "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, ima status, ima verify)\n"
+               "                          monitor, list-entries, ima status, ima verify)\n"
                "  -q --quiet              is-ready: print nothing, only the exit status\n"
                "  -i --ignore-inhibitors  reboot: reboot even when logind inhibitors block it\n"
                "     --force              reboot: like 'systemctl --force kexec': ignore\n"
@@ -82,6 +87,7 @@ static void help(void) {
                "\n"
                "Examples:\n"
                "  kexecctl load /boot/vmlinuz --initrd /boot/initrd.img\n"
+               "  kexecctl load --entry=default\n"
                "  kexecctl load --kdump /boot/vmlinuz --reuse-cmdline --append 'console=ttyS0'\n"
                "  kexecctl --json=pretty status\n"
                "  kexecctl reboot\n"
@@ -105,6 +111,7 @@ static const Verb verbs[] = {
         { "monitor",       verb_monitor },
         { "ima",           verb_ima },
         { "is-ready",      verb_is_ready },
+        { "list-entries",  verb_list_entries },
 };
 
 static int push_initrd(const char *path) {
@@ -117,7 +124,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE, ARG_ENTRY };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -133,6 +140,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "quiet",           no_argument,       NULL, 'q' },
                 { "ignore-inhibitors", no_argument,     NULL, 'i' },
                 { "force",           no_argument,       NULL, ARG_FORCE },
+                { "entry",           required_argument, NULL, ARG_ENTRY },
                 {}
         };
         int c;
@@ -186,6 +194,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_ASK:
                         arg.ask_password = false;
                         break;
+                case ARG_ENTRY:
+                        load_arg.entry = optarg;
+                        break;
                 case ARG_IF_QUEUED:
                         arg.if_kexec_queued = true;
                         break;
@@ -224,8 +235,8 @@ int main(int argc, char *argv[]) {
                 return verb_ima(ima_tail_n, ima_tail);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(rest[0], verbs[i].name)) {
-                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {
-                                fprintf(stderr, "--initrd, --append, --reuse-cmdline and --syscall only apply to load.\n");
+                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall || load_arg.entry)) {
+                                fprintf(stderr, "--initrd, --append, --reuse-cmdline, --syscall and --entry only apply to load.\n");
                                 return EXIT_USAGE;
                         }
                         if (!streq(rest[0], "reboot") && (arg.ignore_inhibitors || arg.force)) {

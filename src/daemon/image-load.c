@@ -61,7 +61,11 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const KernelImage *kim
         const char *source = "Command line", *embedded = kimg->cmdline;
         int r;
 
-        if (isempty(spec->cmdline) && !isempty(embedded)) {
+        if (isempty(spec->cmdline) && !isempty(spec->entry_options)) {
+                source = "The boot entry's options";
+                r = isempty(spec->append) ? ((out = strdup(spec->entry_options)) ? 0 : -ENOMEM)
+                                          : (asprintf(&out, "%s %s", spec->entry_options, spec->append) < 0 ? -ENOMEM : 0);
+        } else if (isempty(spec->cmdline) && !isempty(embedded)) {
                 source = "The UKI's embedded command line (.cmdline)";
                 r = isempty(spec->append) ? ((out = strdup(embedded)) ? 0 : -ENOMEM)
                                           : (asprintf(&out, "%s %s", embedded, spec->append) < 0 ? -ENOMEM : 0);
@@ -269,6 +273,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
         _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
         _cleanup_(image_state_done) ImageState st = {};
+        _cleanup_(image_spec_done) ImageSpec resolved = {};
         const char *syscall_used = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         bool state_written = false;
@@ -277,6 +282,15 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         r = check_kernel_allows(i, error);
         if (r < 0)
                 goto fail;
+
+        /* A spec that follows a boot entry is resolved at every load: a
+         * Reload then loads what the boot loader would boot now. */
+        if (!isempty(spec->entry)) {
+                r = manager_resolve_entry(m, i->type, spec, &resolved, error);
+                if (r < 0)
+                        goto fail;
+                spec = &resolved;
+        }
 
         r = input_file_open(spec->kernel, "Kernel", &kernel_fd, &message);
         if (r < 0) {
@@ -448,9 +462,9 @@ fail:
         }
         image_set_error(i, error);
         log_event(LOG_WARNING, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
-                  "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
+                  "Failed to load %s image %s: %s", image_type_to_string(i->type), spec->kernel ?: strempty(spec->entry),
                   error && error->message ? error->message : strerror(-r));
-        manager_record(m, i, "load-failed", "%s: %s", strempty(spec->kernel),
+        manager_record(m, i, "load-failed", "%s: %s", spec->kernel ?: strempty(spec->entry),
                        error && error->name ? strna(i->last_error) : strerror(-r));
         image_emit_changed(i);
         return r;

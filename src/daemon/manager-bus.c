@@ -89,7 +89,7 @@ static int read_initrds(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
 static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interactive, sd_bus_error *error) {
         int r;
 
-        static const char *const known[] = { "interactive", "syscall", "append" };
+        static const char *const known[] = { "interactive", "syscall", "append", "entry" };
         unsigned seen = 0;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -131,6 +131,20 @@ static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interact
                                 free(spec->append);
                                 spec->append = strdup(v);
                                 if (!spec->append)
+                                        return -ENOMEM;
+                        }
+                } else if (streq(key, "entry")) {
+                        const char *v;
+                        if (!streq(contents, "s"))
+                                return kexecd_error_setf(error, -EDOM, "Option 'entry' must be a string.");
+                        r = sd_bus_message_read(msg, "v", "s", &v);
+                        if (r >= 0 && !image_spec_entry_valid(v))
+                                return kexecd_error_setf(error, -EDOM,
+                                                         "Option 'entry' must be a boot entry id, 'default' or 'running' "
+                                                         "(no '/', no control characters, at most %u bytes).", IMAGE_SPEC_ENTRY_MAX);
+                        if (r >= 0) {
+                                free(spec->entry);
+                                if (!(spec->entry = strdup(v)))
                                         return -ENOMEM;
                         }
                 } else
@@ -181,18 +195,22 @@ static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &kernel);
         if (r >= 0)
-                r = check_path_shape("Kernel", kernel, error);
-        if (r >= 0)
                 r = read_initrds(msg, &req->spec.initrds, error);
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &cmdline);
         if (r >= 0)
                 r = read_load_options(msg, &req->spec, &interactive, error);
+        /* With the `entry` option the kernel comes from the boot entry:
+         * the kernel argument must be empty, not a second opinion. */
+        if (r >= 0 && req->spec.entry && !isempty(kernel))
+                r = kexecd_error_setf(error, -EDOM, "Give either a kernel path or the 'entry' option, not both.");
+        else if (r >= 0 && !req->spec.entry)
+                r = check_path_shape("Kernel", kernel, error);
         if (r >= 0)
                 r = validate_cmdline_arg("Command line", cmdline, error);
         if (r >= 0 && req->spec.append)
                 r = validate_cmdline_arg("Appended command line", req->spec.append, error);
-        if (r >= 0 && (!(req->spec.kernel = strdup(kernel)) || !(req->spec.cmdline = strdup(cmdline))))
+        if (r >= 0 && ((!req->spec.entry && !(req->spec.kernel = strdup(kernel))) || !(req->spec.cmdline = strdup(cmdline))))
                 r = -ENOMEM;
         if (r < 0) {
                 image_request_free(req);
@@ -437,6 +455,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("u", max),
                                 SD_BUS_RESULT("a(tsss)", entries),
                                 method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListBootEntries",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssssasssb)", entries),
+                                method_list_boot_entries, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("VerifyIma",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a{sv}", result),

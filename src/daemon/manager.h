@@ -145,5 +145,12 @@ int property_get_crash_regions(sd_bus *bus, const char *path, const char *interf
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
+/* manager-boot.c */
+/* Resolves in->entry ("default", "running" or an id) into a copy of `in`
+ * with the entry's kernel, initrds (unless `in` has its own) and options;
+ * NoSuchBootEntry when there is no such entry. */
+int manager_resolve_entry(Manager *m, ImageType type, const ImageSpec *in, ImageSpec *out, sd_bus_error *error);
+int method_list_boot_entries(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];

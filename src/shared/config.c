@@ -100,9 +100,34 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
         int r;
 
         if (streq(name, "Kernel")) {
+                /* "default": follow the boot loader's default entry;
+                 * "running": the installed kernel of the running release
+                 * (what a dump must match). docs/boot-entries.md. */
+                if (streq(value, "default") || streq(value, "running")) {
+                        free(ic->spec.kernel);
+                        ic->spec.kernel = NULL;
+                        return set_string(&ic->spec.entry, value);
+                }
                 if (!isempty(value) && !path_value_ok(p, name, value))
                         return -EINVAL;
+                free(ic->spec.entry);
+                ic->spec.entry = NULL;
                 return set_string(&ic->spec.kernel, value);
+        }
+        if (streq(name, "Entry") && isempty(value)) {
+                free(ic->spec.entry);
+                ic->spec.entry = NULL;
+                return 0;
+        }
+        if (streq(name, "Entry")) {
+                if (!isempty(value) && !image_spec_entry_valid(value)) {
+                        log_warning("%s: Entry= must be a boot entry id (no '/', at most %u bytes), ignoring: %s",
+                                    p->path, IMAGE_SPEC_ENTRY_MAX, value);
+                        return -EINVAL;
+                }
+                free(ic->spec.kernel);
+                ic->spec.kernel = NULL;
+                return set_string(&ic->spec.entry, value);
         }
         if (streq(name, "Initrd")) {
                 if (isempty(value)) {

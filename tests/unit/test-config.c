@@ -88,11 +88,59 @@ TEST(test_parse_helpers) {
         ASSERT_EQ(parse_seconds("5s", &u), -EINVAL);
 }
 
+TEST(test_kernel_follows_entries) {
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        test_write(dir, "kexecd.conf",
+                   "[Kexec]\nKernel=default\nAppend=quiet\n"
+                   "[Kdump]\nKernel=running\nInitrd=/boot/initrd.img-kdump\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_EQ(c.warnings, 0);
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.entry, "default");
+        ASSERT_TRUE(!c.images[IMAGE_KEXEC].spec.kernel);
+        ASSERT_TRUE(image_spec_is_set(&c.images[IMAGE_KEXEC].spec));
+        ASSERT_STREQ(c.images[IMAGE_KDUMP].spec.entry, "running");
+        ASSERT_STREQ(c.images[IMAGE_KDUMP].spec.initrds[0], "/boot/initrd.img-kdump");
+        kexecd_config_done(&c);
+
+        /* a later path replaces the entry, a later Entry= the path; bad ids are refused */
+        test_write(dir, "kexecd.conf",
+                   "[Kexec]\nKernel=default\nKernel=/boot/vmlinuz\n"
+                   "[Kdump]\nKernel=/boot/vmlinuz\nEntry=debian-6.1.conf\nEntry=../x\nEntry=a\x01\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_EQ(c.warnings, 2);
+        ASSERT_TRUE(!c.images[IMAGE_KEXEC].spec.entry);
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.kernel, "/boot/vmlinuz");
+        ASSERT_STREQ(c.images[IMAGE_KDUMP].spec.entry, "debian-6.1.conf");
+        ASSERT_TRUE(!c.images[IMAGE_KDUMP].spec.kernel);
+        kexecd_config_done(&c);
+}
+
+TEST(test_documented_example_is_valid) {
+        /* The example kexecd.conf of docs/configuration.md (copied here) must parse
+         * without a warning (it is the recommended configuration). */
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        test_write(dir, "kexecd.conf",
+                   "[Kexec]\nKernel=default\nInitrd=\nCmdline=\nAppend=\nLoadOnStart=yes\nSyscall=auto\n"
+                   "[Kdump]\nKernel=running\nInitrd=/boot/initrd.img-kdump\nExtraCmdline=irqpoll nr_cpus=1 reset_devices\n"
+                   "LoadOnStart=yes\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_EQ(c.warnings, 0);
+        ASSERT_STREQ(c.images[IMAGE_KEXEC].spec.entry, "default");
+        kexecd_config_done(&c);
+}
+
 int main(void) {
         log_set_max_level(LOG_ERR);
         RUN(test_defaults_without_files);
         RUN(test_main_and_dropins);
         RUN(test_bad_values_are_ignored_and_counted);
         RUN(test_parse_helpers);
+        RUN(test_kernel_follows_entries);
+        RUN(test_documented_example_is_valid);
         return test_finish("test-config");
 }
