@@ -169,6 +169,15 @@ class CaptureTest(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "crash.json")).st_mode), 0o600)
 
+    def test_slow_makedumpfile_is_waited_for(self):
+        # The dump has no time limit (a large machine takes hours): only hooks do.
+        self.configure(HookTimeoutSec="0.5")
+        p = self.run_capture(STUB_MDF_SLEEP="2")
+        self.assertEqual(p.returncode, 0, self.output)
+        _, rec = self.only_record()
+        self.assertIs(rec["complete"], True)
+        self.assertGreater(rec["capture_usec"], 2000000)
+
     def test_compression_choice(self):
         # The best the makedumpfile offers; a wish it cannot grant falls back.
         cases = [({}, "lzo zstd", "-z", "zstd"),
