@@ -47,3 +47,15 @@
 #define KEXECD_BOOT_ENTRY_FILE_MAX (64u * 1024u)
 #define KEXECD_BOOT_ENTRIES_PER_DIR_MAX 1024u
 #define KEXECD_BOOT_EFIVAR_MAX 4096u
+/* Crash records (crash.json, written by kexecd-capture in the crash kernel,
+ * read by kexecd and kexecctl; docs/capture.md). The writer never exceeds
+ * what the reader takes: hooks and strings are bounded before writing. */
+#define KEXECD_CRASH_RECORD_MAX (64u * 1024u)
+#define KEXECD_CRASH_STRING_MAX 4096u
+/* The panic line as recorded: enough for "Kernel panic - not syncing: "
+ * and a long reason, short enough for one line of kexecctl output. */
+#define KEXECD_CRASH_PANIC_LINE_MAX 512u
+#define KEXECD_CRASH_HOOKS_MAX 32u
+#define KEXECD_CRASH_HOOK_NAME_MAX 64u
+/* Crash directories listed under a DumpDir (the newest are kept). */
+#define KEXECD_CRASH_DIRS_MAX 256u
