@@ -45,6 +45,7 @@ typedef struct CtlContext {
         bool quiet;             /* is-ready: no word on stdout */
         bool ignore_inhibitors; /* reboot: -i, like systemctl */
         bool force;             /* reboot: --force, like systemctl */
+        bool yes;               /* test-kdump: confirmed on the command line */
 } CtlContext;
 
 extern CtlContext arg;
@@ -89,3 +90,6 @@ int verb_prepare(int argc, char *argv[]);
 int verb_ima(int argc, char *argv[]);
 int verb_is_ready(int argc, char *argv[]);
 int verb_list_entries(int argc, char *argv[]);
+int verb_crash(int argc, char *argv[]);
+int verb_check_kdump(int argc, char *argv[]);
+int verb_test_kdump(int argc, char *argv[]);

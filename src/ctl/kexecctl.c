@@ -45,6 +45,14 @@ static void help(void) {
                "  history [N]             Show the last N (default all) loads, reloads,\n"
                "                          discards and failures, with reasons\n"
                "  monitor                 Print kexecd events as they happen, until Ctrl-C\n"
+               "  crash [list]            List the crash dumps the crash kernel saved\n"
+               "  crash show|dmesg|remove ID\n"
+               "                          One dump's record, the crashed kernel's log, or\n"
+               "                          remove the dump\n"
+               "  check-kdump             Would a crash now be captured? (reservation, crash\n"
+               "                          kernel loaded and fresh, capture, dump directory)\n"
+               "  test-kdump --yes        Crash the machine on purpose (sysrq c); after the\n"
+               "                          capture and reboot 'status' shows whether it passed\n"
                "  ima status|verify|export FORMAT|replay FILE...\n"
                "                          IMA measurement log chain across kexec reboots\n"
                "                          ('kexecctl ima --help' for details)\n"
@@ -67,8 +75,10 @@ static void help(void) {
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, list-entries, ima status, ima verify)\n"
+               "                          monitor, list-entries, crash, check-kdump, ima status,\n"
+               "                          ima verify)\n"
                "  -q --quiet              is-ready: print nothing, only the exit status\n"
+               "     --yes                test-kdump: do not ask, crash the machine\n"
                "  -i --ignore-inhibitors  reboot: reboot even when logind inhibitors block it\n"
                "     --force              reboot: like 'systemctl --force kexec': ignore\n"
                "                          inhibitors, kill processes instead of stopping units\n"
@@ -112,6 +122,9 @@ static const Verb verbs[] = {
         { "ima",           verb_ima },
         { "is-ready",      verb_is_ready },
         { "list-entries",  verb_list_entries },
+        { "crash",         verb_crash },
+        { "check-kdump",   verb_check_kdump },
+        { "test-kdump",    verb_test_kdump },
 };
 
 static int push_initrd(const char *path) {
@@ -124,7 +137,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE, ARG_ENTRY };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE, ARG_ENTRY, ARG_YES };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -141,6 +154,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "ignore-inhibitors", no_argument,     NULL, 'i' },
                 { "force",           no_argument,       NULL, ARG_FORCE },
                 { "entry",           required_argument, NULL, ARG_ENTRY },
+                { "yes",             no_argument,       NULL, ARG_YES },
                 {}
         };
         int c;
@@ -208,6 +222,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_FORCE:
                         arg.force = true;
+                        break;
+                case ARG_YES:
+                        arg.yes = true;
                         break;
                 default:
                         return -EINVAL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "manager-crash.h"
 #include "errors.h"
 #include "input-file.h"
 #include "crash-regions.h"
@@ -85,6 +86,18 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const KernelImage *kim
         }
         if (r < 0)
                 return r;
+        if (image_is_kdump(i)) {
+                _cleanup_free_ char *capture = NULL, *joined = NULL;
+                r = manager_kdump_capture_args(m, out, &capture);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        if (asprintf(&joined, "%s %s", out, capture) < 0)
+                                return -ENOMEM;
+                        free(out);
+                        out = TAKE_PTR(joined);
+                }
+        }
 
         r = cmdline_validate(out);
         if (r == -E2BIG)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "manager-crash.h"
 #include "polkit.h"
 
 typedef struct ImageRequest {
@@ -387,6 +388,10 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions, m);
         if (r >= 0)
                 r = bus_append_dict_entry(reply, "DeviceTree", "a{sv}", manager_append_devicetree, m);
+        if (r >= 0)
+                r = bus_append_dict_entry(reply, "LastCrash", "a{sv}", manager_append_last_crash, m);
+        if (r >= 0)
+                r = bus_append_dict_entry(reply, "KdumpTest", "a{sv}", manager_append_kdump_test, m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
@@ -431,6 +436,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ImaStatus", "s", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaBootsInChain", "u", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaMeasurements", "t", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCrash", "a{sv}", property_get_last_crash, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("KdumpTest", "a{sv}", property_get_kdump_test, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", image, "s", kernel, "as", initrds, "s", cmdline, "a{sv}", options),
                                 SD_BUS_NO_RESULT,
@@ -467,6 +474,25 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", format),
                                 SD_BUS_RESULT("h", log),
                                 method_export_ima, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListCrashes",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("aa{sv}", crashes),
+                                method_list_crashes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveCrash",
+                                SD_BUS_ARGS("s", id, "b", interactive),
+                                SD_BUS_NO_RESULT,
+                                method_remove_crash, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TestKdump",
+                                SD_BUS_ARGS("b", interactive),
+                                SD_BUS_RESULT("s", test_id),
+                                method_test_kdump, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckKdump",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(sbs)", checks),
+                                method_check_kdump, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("CrashCaptured",
+                                SD_BUS_ARGS("s", id, "b", complete, "s", panic_line, "s", path),
+                                0),
         SD_BUS_SIGNAL_WITH_ARGS("HistoryEvent",
                                 SD_BUS_ARGS("t", time, "s", image, "s", event, "s", detail),
                                 0),

@@ -21,6 +21,7 @@ void kexecd_config_init(KexecdConfig *c) {
                 .hotplug_quiet_usec = KEXECD_HOTPLUG_QUIET_USEC_DEFAULT,
                 .hotplug_max_delay_usec = KEXECD_HOTPLUG_MAX_DELAY_USEC_DEFAULT,
                 .capture = {
+                        .enabled = -1,
                         .dump_level = KEXECD_CAPTURE_DUMP_LEVEL_DEFAULT,
                         .compression = CAPTURE_COMPRESSION_AUTO,
                         .keep_dumps = KEXECD_CAPTURE_KEEP_DUMPS_DEFAULT,
@@ -284,6 +285,19 @@ static bool command_value_ok(const char *v) {
 }
 
 static int parse_capture_key(ParseContext *p, CaptureConfig *cc, const char *name, const char *value) {
+        if (streq(name, "Enabled")) {
+                if (streq(value, "auto")) {
+                        cc->enabled = -1;
+                        return 0;
+                }
+                int b = parse_boolean(value);
+                if (b < 0) {
+                        log_warning("%s: Enabled= must be yes, no or auto, ignoring: %s", p->path, value);
+                        return -EINVAL;
+                }
+                cc->enabled = b;
+                return 0;
+        }
         if (streq(name, "DumpDir")) {
                 if (!path_value_ok(p, name, value))
                         return -EINVAL;

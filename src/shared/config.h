@@ -37,6 +37,10 @@ typedef enum CaptureAction {
 } CaptureAction;
 
 typedef struct CaptureConfig {
+        /* -1 auto: on when kexecd-capture is installed; 0 off; 1 on. kexecd
+         * then adds systemd.unit=kexecd-capture.service to the kdump
+         * command line (docs/capture.md). */
+        int enabled;
         char *dump_dir;
         unsigned dump_level;
         CaptureCompression compression;
