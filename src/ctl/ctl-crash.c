@@ -202,7 +202,7 @@ int verb_test_kdump(int argc, char *argv[]) {
                 ctl_print_json(id);
         else
                 printf("kdump test %s: the machine crashes now. After the reboot, 'kexecctl status' shows the result.\n",
-                       json_object_get_string(id));
+                       strna(json_object_get_string(id)));
         fflush(stdout);
         return EXIT_OK;
 }
@@ -229,8 +229,8 @@ int verb_check_kdump(int argc, char *argv[]) {
                 json_object *c = json_object_array_get_idx(checks, i);
                 bool ok = json_object_get_boolean(json_object_array_get_idx(c, 1));
                 printf("%s%-4s%s %-13s %s\n", ok ? ansi_green() : ansi_red(), ok ? "ok" : "FAIL", ansi_normal(),
-                       json_object_get_string(json_object_array_get_idx(c, 0)),
-                       json_object_get_string(json_object_array_get_idx(c, 2)));
+                       strna(json_object_get_string(json_object_array_get_idx(c, 0))),
+                       strna(json_object_get_string(json_object_array_get_idx(c, 2))));
         }
         printf("%s\n", all ? "kdump is ready: a crash now would be captured." : "kdump is NOT ready.");
         return all ? EXIT_OK : EXIT_FAILED;
