@@ -90,6 +90,8 @@ class BootEntriesTest(KexecdTestCase):
         self.assertEqual(len(p.stdout.strip().splitlines()), 1)
         short = json.loads(p.stdout)
         self.assertEqual([o["id"] for o in short], ids)
+        # what the shell completion of "load --entry=" offers
+        self.assertEqual(self.completion_ids(p.stdout), ids)
         self.assertEqual(short[0]["default"], True)
         self.assertEqual(short[0]["source"], "type1")
         self.assertEqual(short[0]["options"], "root=/dev/vda1 ro marker=13")
