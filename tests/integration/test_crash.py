@@ -112,6 +112,8 @@ class CrashTest(KexecdTestCase):
         self.assertIn("incomplete", p.stdout)
         p = self.kexecctl("--json=short", "crash", "list", check=0)
         self.assertEqual([c["id"] for c in json.loads(p.stdout)], [CRASH, "20261129T070000Z-0f1e2d3c4b5a"])
+        # what the shell completion of "crash show|dmesg|remove" offers
+        self.assertEqual(self.completion_ids(p.stdout), [CRASH, "20261129T070000Z-0f1e2d3c4b5a"])
         p = self.kexecctl("crash", "show", CRASH, check=0)
         self.assertIn("Panic: Kernel panic - not syncing: sysrq triggered crash", p.stdout)
         p = self.kexecctl("crash", "dmesg", CRASH, check=0)
