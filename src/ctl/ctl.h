@@ -78,3 +78,4 @@ int verb_monitor(int argc, char *argv[]);
 int verb_reboot(int argc, char *argv[]);
 int verb_prepare(int argc, char *argv[]);
 int verb_ima(int argc, char *argv[]);
+int verb_estimate_crashkernel(int argc, char *argv[]);

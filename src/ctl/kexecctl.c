@@ -38,6 +38,8 @@ static void help(void) {
                "  history [N]             Show the last N (default all) loads, reloads,\n"
                "                          discards and failures, with reasons\n"
                "  monitor                 Print kexecd events as they happen, until Ctrl-C\n"
+               "  estimate-crashkernel    The crashkernel= reservation the kdump image needs,\n"
+               "                          item by item, against what is reserved\n"
                "  ima status|verify|export FORMAT|replay FILE...\n"
                "                          IMA measurement log chain across kexec reboots\n"
                "                          ('kexecctl ima --help' for details)\n"
@@ -57,7 +59,8 @@ static void help(void) {
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, ima status, ima verify)\n"
+               "                          monitor, estimate-crashkernel, ima status,\n"
+               "                          ima verify)\n"
                "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
                "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
                "                          is asked for only when stdin is a terminal\n"
@@ -93,6 +96,7 @@ static const Verb verbs[] = {
         { "history",       verb_history },
         { "monitor",       verb_monitor },
         { "ima",           verb_ima },
+        { "estimate-crashkernel", verb_estimate_crashkernel },
 };
 
 static int push_initrd(const char *path) {

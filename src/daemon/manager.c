@@ -231,6 +231,10 @@ int manager_startup(Manager *m) {
         /* An adopted image may predate a hotplug that happened while kexecd
          * was not running. */
         manager_check_images(m, "checked at start-up");
+        /* Adopted, restored or configured: the kdump image's need, for
+         * CrashKernelSufficient (an image loaded above already did it). */
+        if (m->crash_recommended == 0)
+                manager_update_crash_estimate(m);
         /* The previous boot's tail first, then verify before saving this
          * boot's list, then save it. */
         manager_ima_import_handover(m);

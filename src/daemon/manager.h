@@ -67,6 +67,9 @@ struct Manager {
         /* VerifyIma is open to anyone: a verification is reused while the
          * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
+        /* The kdump image's estimated crashkernel= need (manager-crash.c),
+         * 0 when unknown; re-evaluated on kdump (re)loads and unloads. */
+        uint64_t crash_recommended;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -144,6 +147,20 @@ int property_get_crash_regions(sd_bus *bus, const char *path, const char *interf
                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
+/* manager-crash.c */
+struct CrashEstimate;
+/* Estimates the kdump image's reservation (the spec that loaded last, else
+ * the configured one); a named error otherwise. */
+int manager_estimate_crash_kernel(Manager *m, struct CrashEstimate *ret, sd_bus_error *error);
+uint64_t manager_crash_reserved(Manager *m);
+bool manager_crash_sufficient(Manager *m);
+/* Re-estimates, logs a warning when the reservation is too small, emits
+ * PropertiesChanged when CrashKernelSufficient/Recommended changed. */
+void manager_update_crash_estimate(Manager *m);
+int method_estimate_crash_kernel(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int property_get_crash_estimate(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
