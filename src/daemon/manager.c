@@ -214,6 +214,14 @@ void manager_record(Manager *m, Image *i, const char *event, const char *fmt, ..
         }
 }
 
+static int startup_crash_estimate(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        /* A kdump load at start-up has estimated already. */
+        if (m->crash_recommended == 0)
+                manager_update_crash_estimate(m);
+        return 0;
+}
+
 int manager_startup(Manager *m) {
         int r = mkdir_parents_and_self(m->state_dir, 0755);
         if (r < 0)
@@ -232,9 +240,11 @@ int manager_startup(Manager *m) {
          * was not running. */
         manager_check_images(m, "checked at start-up");
         /* Adopted, restored or configured: the kdump image's need, for
-         * CrashKernelSufficient (an image loaded above already did it). */
-        if (m->crash_recommended == 0)
-                manager_update_crash_estimate(m);
+         * CrashKernelSufficient. Deferred until the bus name is taken:
+         * unpacking a large initrd must not delay start-up. */
+        r = sd_event_add_defer(m->event, NULL, startup_crash_estimate, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule the crash kernel estimate: %m");
         /* The previous boot's tail first, then verify before saving this
          * boot's list, then save it. */
         manager_ima_import_handover(m);
