@@ -92,9 +92,9 @@ static void print_status(json_object *s) {
          * above already says so, without a kdump image nothing needs it. */
         uint64_t need = json_get_u64(s, "CrashKernelRecommended");
         if (need > 0 && json_get_u64(s, "CrashKernelSize") > 0 && !json_get_bool(s, "CrashKernelSufficient")) {
-                _cleanup_free_ char *n = format_bytes(need);
+                _cleanup_free_ char *need_text = format_bytes(need);
                 field("", "%sWARNING: too small, the kdump image needs %s: a crash may not be captured%s",
-                      ansi_red(), strna(n), ansi_normal());
+                      ansi_red(), strna(need_text), ansi_normal());
                 field("", "(kexecctl estimate-crashkernel explains; raise crashkernel=)");
         }
         if (json_object_object_get_ex(s, "CrashKernelRegions", &regions))

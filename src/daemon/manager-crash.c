@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crash-estimate.h"
 #include "errors.h"
@@ -32,17 +34,14 @@ static int kdump_spec(Manager *m, const ImageSpec **ret, sd_bus_error *error) {
         return 0;
 }
 
-int manager_estimate_crash_kernel(Manager *m, CrashEstimate *ret, sd_bus_error *error) {
+static int estimate_uncached(Manager *m, const ImageSpec *spec, CrashEstimate *ret, sd_bus_error *error) {
         _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
         _cleanup_free_ char *message = NULL;
-        const ImageSpec *spec = NULL;
         InitrdSize initrd;
         int r;
 
-        r = kdump_spec(m, &spec, error);
-        if (r < 0)
-                return r;
+        log_debug("Estimating the crash kernel's memory for %s", spec->kernel);
         r = input_file_open(spec->kernel, "Kernel", &kernel_fd, &message);
         if (r < 0)
                 return kexecd_error_setf(error, r, "%s", message ?: "Cannot open kernel");
@@ -76,6 +75,71 @@ int manager_estimate_crash_kernel(Manager *m, CrashEstimate *ret, sd_bus_error *
         return 0;
 }
 
+/* Identity of the files an estimate read: path, device, inode, size and
+ * mtime of the kernel and each initrd. NULL when one cannot be stat'ed
+ * (the estimate then fails fast with the open error anyway). */
+static char *spec_key(const ImageSpec *spec) {
+        _cleanup_free_ char *key = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&key, &n);
+        bool ok = f != NULL;
+
+        if (!f)
+                return NULL;
+        for (size_t k = 0; ok && (k == 0 || (spec->initrds && spec->initrds[k - 1])); k++) {
+                const char *path = k == 0 ? spec->kernel : spec->initrds[k - 1];
+                struct stat st;
+                if (stat(path, &st) < 0) {
+                        ok = false;
+                        break;
+                }
+                fprintf(f, "%s\n%ju:%ju:%jd:%jd.%09ld\n", path, (uintmax_t) st.st_dev, (uintmax_t) st.st_ino,
+                        (intmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        }
+        if (fclose(f) != 0 || !ok)
+                return NULL;
+        return TAKE_PTR(key);
+}
+
+static void crash_cache_clear(Manager *m) {
+        crash_estimate_done(&m->crash_cache.estimate);
+        free(m->crash_cache.key);
+        m->crash_cache.key = NULL;
+        sd_bus_error_free(&m->crash_cache.error);
+        m->crash_cache.r = 0;
+}
+
+void manager_crash_cache_done(Manager *m) {
+        crash_cache_clear(m);
+}
+
+/* EstimateCrashKernel is open to anyone, and an estimate unpacks the
+ * initrd (up to 1 GiB): the result, or the error, is reused while the
+ * same files are unchanged, so calling it in a loop costs a stat() each. */
+int manager_estimate_crash_kernel(Manager *m, const CrashEstimate **ret, sd_bus_error *error) {
+        _cleanup_free_ char *key = NULL;
+        const ImageSpec *spec = NULL;
+        int r;
+
+        r = kdump_spec(m, &spec, error);
+        if (r < 0)
+                return r;
+        key = spec_key(spec);
+        if (!key || !m->crash_cache.key || !streq(key, m->crash_cache.key)) {
+                crash_cache_clear(m);
+                r = estimate_uncached(m, spec, &m->crash_cache.estimate, &m->crash_cache.error);
+                m->crash_cache.r = r < 0 ? r : 0;
+                m->crash_cache.key = TAKE_PTR(key);
+        }
+        if (m->crash_cache.r < 0) {
+                if (sd_bus_error_is_set(&m->crash_cache.error))
+                        return sd_bus_error_copy(error, &m->crash_cache.error);
+                return m->crash_cache.r;
+        }
+        *ret = &m->crash_cache.estimate;
+        return 0;
+}
+
 uint64_t manager_crash_reserved(Manager *m) {
         uint64_t v = 0;
         (void) backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &v);
@@ -91,7 +155,7 @@ bool manager_crash_sufficient(Manager *m) {
 
 void manager_update_crash_estimate(Manager *m) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(crash_estimate_done) CrashEstimate e = {};
+        const CrashEstimate *e = NULL;
         bool was = manager_crash_sufficient(m);
         uint64_t old = m->crash_recommended;
 
@@ -100,7 +164,7 @@ void manager_update_crash_estimate(Manager *m) {
                         log_warning("Cannot estimate the crash kernel's memory: %s", strna(error.message));
                 m->crash_recommended = 0;
         } else
-                m->crash_recommended = e.recommended;
+                m->crash_recommended = e->recommended;
 
         bool now = manager_crash_sufficient(m);
         if (m->crash_recommended > 0 && !now)
@@ -114,7 +178,7 @@ void manager_update_crash_estimate(Manager *m) {
 
 int method_estimate_crash_kernel(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(crash_estimate_done) CrashEstimate e = {};
+        const CrashEstimate *e = NULL;
         Manager *m = userdata;
         uint64_t reserved = manager_crash_reserved(m);
         int r;
@@ -125,15 +189,15 @@ int method_estimate_crash_kernel(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "ttb", e.recommended, reserved,
-                                  reserved > 0 && e.recommended <= reserved);
+        r = sd_bus_message_append(reply, "ttb", e->recommended, reserved,
+                                  reserved > 0 && e->recommended <= reserved);
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(reply, 'a', "(sts)");
         if (r < 0)
                 return r;
-        for (unsigned k = 0; k < e.n_items; k++) {
-                r = sd_bus_message_append(reply, "(sts)", e.items[k].name, e.items[k].bytes, e.items[k].explanation);
+        for (unsigned k = 0; k < e->n_items; k++) {
+                r = sd_bus_message_append(reply, "(sts)", e->items[k].name, e->items[k].bytes, e->items[k].explanation);
                 if (r < 0)
                         return r;
         }

@@ -53,6 +53,7 @@ Manager *manager_free(Manager *m) {
         backend_free(m->backend);
         kexecd_config_done(&m->config);
         history_done(&m->history);
+        manager_crash_cache_done(m);
         free(m->config_dir);
         free(m->state_dir);
         free(m->runtime_dir);

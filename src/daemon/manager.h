@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "crash-estimate.h"
 #include "history.h"
 #include "ima-chain.h"
 #include "layout.h"
@@ -70,6 +71,14 @@ struct Manager {
         /* The kdump image's estimated crashkernel= need (manager-crash.c),
          * 0 when unknown; re-evaluated on kdump (re)loads and unloads. */
         uint64_t crash_recommended;
+        /* The last estimate (or its error) and the identity of the files it
+         * read: reused while they are unchanged (manager-crash.c). */
+        struct {
+                char *key;
+                int r;
+                CrashEstimate estimate;
+                sd_bus_error error;
+        } crash_cache;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -149,10 +158,11 @@ int property_get_devicetree(sd_bus *bus, const char *path, const char *interface
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
 /* manager-crash.c */
-struct CrashEstimate;
 /* Estimates the kdump image's reservation (the spec that loaded last, else
- * the configured one); a named error otherwise. */
-int manager_estimate_crash_kernel(Manager *m, struct CrashEstimate *ret, sd_bus_error *error);
+ * the configured one); a named error otherwise. *ret points into the
+ * Manager's cache, valid until the next call. */
+int manager_estimate_crash_kernel(Manager *m, const CrashEstimate **ret, sd_bus_error *error);
+void manager_crash_cache_done(Manager *m);
 uint64_t manager_crash_reserved(Manager *m);
 bool manager_crash_sufficient(Manager *m);
 /* Re-estimates, logs a warning when the reservation is too small, emits

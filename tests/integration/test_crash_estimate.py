@@ -123,6 +123,12 @@ class CrashEstimateTest(KexecdTestCase):
         # Anyone may ask: read-only, no polkit.
         self.polkit.SetAllowed([])
         self.kexecctl("estimate-crashkernel", user="nobody", check=0)
+        # The files are read again once they change (same path, new bytes).
+        with open(initrd, "ab") as f:
+            f.write(b"\0" * 4 + gzip_stream([cpio([("usr/lib/more", 8 * MiB)])]))
+        by2 = {n: b for n, b, _ in self.estimate()[3]}
+        self.assertGreater(by2["initrd-unpacked"], by["initrd-unpacked"] + 8 * MiB)
+        self.assertEqual(by2["initrd"], os.path.getsize(initrd))
 
     def test_insufficient_after_reload_signals(self):
         from gi.repository import GLib
@@ -198,6 +204,11 @@ class CrashEstimateTest(KexecdTestCase):
         self.assertIn("more than 1024 MiB", e.get_dbus_message())
         self.assertIn("decompression bomb", e.get_dbus_message())
         self.assertLess(elapsed, 30)
+        # Asked again (by anyone, in a loop): the answer is reused while the
+        # files are unchanged, so no caller can keep kexecd unpacking.
+        for _ in range(3):
+            self.assertDBusError("org.kexecd1.Error.ImageTooLarge", self.manager.EstimateCrashKernel, timeout=60)
+        self.assertEqual(self.daemon_log().count("Estimating the crash kernel's memory"), 1, self.daemon_log())
         with open("/proc/%d/status" % self.daemon.pid) as f:
             hwm = int([line.split()[1] for line in f if line.startswith("VmHWM:")][0])  # KiB
         self.assertLess(hwm, 64 * 1024, "kexecd's peak RSS %d KiB" % hwm)

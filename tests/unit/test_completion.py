@@ -29,7 +29,7 @@ ZSH_DIR = os.path.join(SRC, "data", "shell-completion", "zsh")
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(SRC, "build", "src", "ctl", "kexecctl"))
 
 VERBS = ["status", "load", "unload", "reload", "prepare-kexec", "reboot", "history", "monitor", "ima",
-         "list-entries", "crash"]
+         "list-entries", "crash", "estimate-crashkernel"]
 ENTRIES_JSON = '[{"id":"debian-6.1.0-2-amd64.conf","title":"Debian","sort":{"id":"nested-not-an-entry"}},' \
                ' {"id" : "arch-\\"quoted\\"", "linux": "/vmlinuz"}, {"title": "no id"}]'
 CRASH_JSON = '[\n  {\n    "id": "2026-11-24T15:50:02",\n    "kernel": "6.1.0-2-amd64"\n  },\n  {\n    "id": "2026-11-27T08:00:00"\n  }\n]'
