@@ -69,8 +69,8 @@ int crash_estimate_compute(const KernelImage *k, const InitrdSize *initrd, Crash
                 e->arch = "arm64";
                 r = add(e, "baseline", CRASH_BASELINE_ARM64,
                         "crash kernel runtime on arm64: early allocations, slab, per-CPU data, the initrd's "
-                        "user space (x86_64's 64 MiB plus 32 MiB for arm64's larger page-table, DMA and "
-                        "firmware-table allocations)");
+                        "user space (x86_64's 64 MiB plus the 64 MiB kdump-utils adds for arm64 with 4 KiB "
+                        "pages)");
         } else {
                 e->arch = "x86_64";
                 r = add(e, "baseline", CRASH_BASELINE_X86_64,

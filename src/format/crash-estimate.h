@@ -33,7 +33,7 @@ typedef struct CrashEstimate {
 /* The baseline: the crash kernel's own runtime (early allocations, slab,
  * per-CPU areas for nr_cpus=1, the user space of the initrd). */
 #define CRASH_BASELINE_X86_64 (64ull << 20)
-#define CRASH_BASELINE_ARM64  (96ull << 20)
+#define CRASH_BASELINE_ARM64  (128ull << 20)
 /* kexec's own segments (purgatory, boot parameters or device tree, ELF
  * core header), a second CPU's worth of per-CPU data, rounding. */
 #define CRASH_MARGIN          (16ull << 20)

@@ -246,6 +246,13 @@ TEST(test_kernel_memory_size) {
         a.data[16 + 3] = 0x02; /* image_size 32 MiB */
         k = open_kernel(&a);
         ASSERT_EQ(kernel_image_memory_size(k), 32u << 20);
+        /* Its baseline: x86_64's plus kdump-utils' 64 MiB for arm64;
+         * 128 + 32 + 16 = 176 / 0.98 = 179.6 -> 180 MiB. */
+        _cleanup_(crash_estimate_done) CrashEstimate e = {};
+        ASSERT_EQ(crash_estimate_compute(k, NULL, &e), 0);
+        ASSERT_STREQ(e.arch, "arm64");
+        ASSERT_EQ(e.items[0].bytes, 128u << 20);
+        ASSERT_EQ(e.recommended, 180u << 20);
         kernel_image_free(k);
         free(a.data);
 }
