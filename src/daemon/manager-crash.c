@@ -65,8 +65,9 @@ static int estimate_uncached(Manager *m, const ImageSpec *spec, CrashEstimate *r
                 if (r < 0)
                         /* ENOEXEC/EUCLEAN/EFBIG are NotAKernel, CorruptImage,
                          * ImageTooLarge: name the initrd so it is clear which. */
-                        return kexecd_error_setf(error, r == -ENOEXEC ? -EUCLEAN : r, "%s: %s",
-                                                 spec->initrds ? spec->initrds[0] : "UKI .initrd",
+                        return kexecd_error_setf(error, r == -ENOEXEC ? -EUCLEAN : r, "%s%s: %s",
+                                                 !spec->initrds ? "the UKI's .initrd" : spec->initrds[0],
+                                                 spec->initrds && spec->initrds[1] ? " (and the initrds after it, concatenated)" : "",
                                                  message ?: strerror(-r));
         }
         r = crash_estimate_compute(kimg, initrd_fd >= 0 ? &initrd : NULL, ret);
