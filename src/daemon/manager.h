@@ -68,11 +68,11 @@ struct Manager {
         /* VerifyIma is open to anyone: a verification is reused while the
          * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
-        /* The kdump image's estimated crashkernel= need (manager-crash.c),
+        /* The kdump image's estimated crashkernel= need (manager-estimate.c),
          * 0 when unknown; re-evaluated on kdump (re)loads and unloads. */
         uint64_t crash_recommended;
         /* The last estimate (or its error) and the identity of the files it
-         * read: reused while they are unchanged (manager-crash.c). */
+         * read: reused while they are unchanged (manager-estimate.c). */
         struct {
                 char *key;
                 int r;
@@ -157,7 +157,7 @@ int property_get_crash_regions(sd_bus *bus, const char *path, const char *interf
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
-/* manager-crash.c */
+/* manager-estimate.c */
 /* Estimates the kdump image's reservation (the spec that loaded last, else
  * the configured one); a named error otherwise. *ret points into the
  * Manager's cache, valid until the next call. */
