@@ -29,7 +29,7 @@ ZSH_DIR = os.path.join(SRC, "data", "shell-completion", "zsh")
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(SRC, "build", "src", "ctl", "kexecctl"))
 
 VERBS = ["status", "load", "unload", "reload", "prepare-kexec", "reboot", "is-ready", "history", "monitor", "ima",
-         "list-entries", "crash", "check-kdump", "test-kdump"]
+         "list-entries", "crash", "check-kdump", "test-kdump", "estimate-crashkernel"]
 ENTRIES_JSON = '[{"id":"debian-6.1.0-2-amd64.conf","title":"Debian","sort":{"id":"nested-not-an-entry"}},' \
                ' {"id" : "arch-\\"quoted\\"", "linux": "/vmlinuz"}, {"title": "no id"}]'
 # As "kexecctl crash list --json=short" prints it (src/ctl/ctl-crash.c): one
