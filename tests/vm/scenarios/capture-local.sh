@@ -19,9 +19,9 @@
 # real disk does by itself).
 # vm-guest: full
 # vm-self: yes
-# vm-disk: 768M
+# vm-disk: 2G
 # vm-memory: 2G
-# vm-append: crashkernel=512M
+# vm-append: crashkernel=768M
 # vm-reboot: yes
 # vm-timeout: 1500
 
