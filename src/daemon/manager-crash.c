@@ -194,7 +194,11 @@ static void kdump_test_settle(Manager *m, const CrashEntry *e) {
         KdumpTest *t = &m->kdump_test;
         const CrashRecord *c = &e->record;
 
-        if (!streq(t->result, "armed") || e->load_error || !c->test_id || !streq(c->test_id, t->id))
+        /* A record is the evidence: it settles an armed test, and also one
+         * declared failed only for want of a record (DumpDir was not there
+         * at the first start, e.g. mounted late). */
+        bool open_test = streq(t->result, "armed") || (streq(t->result, "failed") && !*t->crash_id);
+        if (!open_test || e->load_error || !c->test_id || !streq(c->test_id, t->id))
                 return;
         snprintf(t->crash_id, sizeof(t->crash_id), "%s", e->id);
         if (c->complete) {
