@@ -23,7 +23,7 @@ import unittest
 
 import dbus
 
-from fixture import KexecdTestCase, main
+from fixture import ERR, KexecdTestCase, main
 from test_docs import documented_ima_statuses
 
 # NODE_EXPORTER= names another binary (and shows the skip: NODE_EXPORTER=/nonexistent).
@@ -204,9 +204,17 @@ class MetricsTest(MetricsCase):
             self.image_props("kexec")
             self.scrape()
             time.sleep(0.5)
+        # A change that publishes nothing new: a failed load (the kernel
+        # keeps the kexec image) changes LastError only. kexecd renders the
+        # text again, sees it is the same, and must not write it.
+        with open(os.path.join(self.root, "fake/fail-next-load"), "w") as f:
+            f.write("16\n")
+        self.assertDBusError(ERR + "Busy", self.load, "kexec")
+        self.assertTrue(self.image_props("kexec")["LastError"])
+        time.sleep(0.5)  # outwaits the deferred write many times
         st2 = os.stat(self.prom_file)
         self.assertEqual((st.st_ino, st.st_mtime_ns), (st2.st_ino, st2.st_mtime_ns),
-                         "kexecd rewrote kexecd.prom although nothing changed")
+                         "kexecd rewrote kexecd.prom although nothing it publishes changed")
         self.assertEqual(os.listdir(self.prom), ["kexecd.prom"], "a temporary file was left behind")
         # A reload that changes nothing published but the counter still writes.
         self.manager.Reload("kexec", False)
@@ -292,6 +300,23 @@ class MetricsOffTest(MetricsCase):
         self.load("kexec")
         self.manager.Unload("kexec", False)
         time.sleep(0.5)  # outwaits the deferred write several times over
+        self.assertEqual(os.listdir(self.prom), [])
+
+
+class MetricsFakeDefaultTest(MetricsCase):
+    """No [Metrics] at all on the fake backend: the default directory (the
+    host's node_exporter's) does not apply."""
+    exporter_needed = False
+
+    def metrics_config(self):
+        return ""
+
+    def test_fake_backend_does_not_publish_by_default(self):
+        self.load("kexec")
+        time.sleep(0.5)  # outwaits the deferred write many times
+        # kexecd logs (debug) where metrics go when they are on.
+        self.assertNotIn("Metrics go to", self.daemon_log())
+        self.assertNotIn("node-exporter", self.daemon_log())
         self.assertEqual(os.listdir(self.prom), [])
 
 
