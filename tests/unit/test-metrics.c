@@ -140,11 +140,14 @@ TEST(test_file_written_only_on_change) {
         char path[4096];
         struct stat st1, st2;
         MetricsFile f;
+        char *text;
 
         snprintf(path, sizeof(path), "%s/" METRICS_FILE_NAME, dir);
         ASSERT_EQ(metrics_file_init(&f, dir), 0);
         ASSERT_EQ(metrics_file_write(&f, "a 1\n"), 1);
-        ASSERT_STREQ(test_read(dir, METRICS_FILE_NAME), "a 1"); /* test_read() strips the newline */
+        text = test_read(dir, METRICS_FILE_NAME);
+        ASSERT_STREQ(text, "a 1"); /* test_read() strips the newline */
+        free(text);
         ASSERT_EQ(stat(path, &st1), 0);
         ASSERT_EQ(st1.st_mode & 0777, 0644); /* node_exporter is another user */
         /* Identical text: not even a new inode (the rename would make one). */
@@ -152,7 +155,9 @@ TEST(test_file_written_only_on_change) {
         ASSERT_EQ(stat(path, &st2), 0);
         ASSERT_EQ(st1.st_ino, st2.st_ino);
         ASSERT_EQ(metrics_file_write(&f, "a 2\n"), 1);
-        ASSERT_STREQ(test_read(dir, METRICS_FILE_NAME), "a 2"); /* test_read() strips the newline */
+        text = test_read(dir, METRICS_FILE_NAME);
+        ASSERT_STREQ(text, "a 2"); /* test_read() strips the newline */
+        free(text);
         ASSERT_EQ(stat(path, &st2), 0);
         ASSERT_TRUE(st1.st_ino != st2.st_ino); /* renamed over, not rewritten in place */
         metrics_file_remove(&f);
