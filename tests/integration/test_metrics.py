@@ -6,7 +6,8 @@ kexecd writes kexecd.prom into a per-test TextfileDirectory=; Debian's
 prometheus-node-exporter runs on 127.0.0.1 with only its textfile collector
 reading that directory, as nobody (kexecd's file must be readable by
 another user), and is scraped with curl. The values must follow Load,
-Reload and Unload; node_exporter must parse the file without error
+Reload and Unload, a kernel that drops an image, a layout change (through
+PrepareKexec, no udev needed) and a new IMA verdict; node_exporter must parse the file without error
 (node_textfile_scrape_error 0); an idle kexecd must not rewrite the file;
 a reader must never see it half-written; a clean stop removes it.
 Without the exporter binary the tests skip (77; a failure under CI=true)."""
@@ -179,6 +180,45 @@ class MetricsTest(MetricsCase):
         self.load("kdump")
         self.wait_value("kexecd_image_loaded", '{image="kdump"}', 1.0, "after loading kdump")
 
+        # The kernel drops the image on its own; Status() reads the flag anew.
+        with open(os.path.join(self.root, "sys/kernel/kexec_crash_loaded"), "w") as f:
+            f.write("0\n")
+        self.manager.Status()
+        self.wait_value("kexecd_image_loaded", '{image="kdump"}', 0.0, "after the kernel dropped the kdump image")
+
+    def test_layout_change_staleness_and_reload(self):
+        # No udev event: the last-moment check (PrepareKexec) reads the
+        # fake kernel's layout itself, bumps the generation, reloads the
+        # kexec image and finds the kdump image stale (it reloads only
+        # after hotplug events).
+        def add_memory_block(n):
+            path = os.path.join(self.root, "sys/devices/system/memory/memory%d" % n)
+            os.makedirs(path)
+            with open(os.path.join(path, "state"), "w") as f:
+                f.write("online\n")
+
+        self.wait_value("kexecd_image_loaded", '{image="kexec"}', 0.0, "published at start-up")
+        generation = self.scrape()[1][("kexecd_layout_generation", "")]
+        # With no image at all, only the generation changes: it is published
+        # on its own.
+        add_memory_block(98)
+        self.assertDBusError(ERR + "NothingToReload", self.manager.PrepareKexec, False)
+        self.wait_value("kexecd_layout_generation", "", generation + 1, "after a layout change with no image")
+
+        self.load("kexec")
+        self.load("kdump")
+        self.wait_value("kexecd_image_loaded", '{image="kdump"}', 1.0, "after loading kdump")
+        add_memory_block(99)
+        self.manager.PrepareKexec(False)
+        self.wait_value("kexecd_layout_generation", "", generation + 2, "after a layout change")
+        self.wait_value("kexecd_image_stale", '{image="kdump"}', 1.0, "kdump image after a layout change")
+        s = self.scrape()[1]
+        self.assertEqual(s[("kexecd_image_reloads_total", '{image="kexec"}')], 1.0)
+        self.assertEqual(s[("kexecd_image_stale", '{image="kexec"}')], 0.0)
+        self.assertEqual(s[("kexecd_layout_generation", "")], float(self.manager_prop("LayoutGeneration")))
+        self.manager.Reload("kdump", False)
+        self.wait_value("kexecd_image_stale", '{image="kdump"}', 0.0, "kdump image after Reload")
+
     def test_manager_values_and_ima_statuses(self):
         self.wait_value("kexecd_image_loaded", '{image="kexec"}', 0.0, "published at start-up")
         s = self.scrape()[1]
@@ -191,6 +231,18 @@ class MetricsTest(MetricsCase):
         self.assertEqual(set(ima), {'{status="%s"}' % v for v in documented_ima_statuses()})
         self.assertEqual([k for k, v in ima.items() if v == 1.0], ['{status="%s"}' % self.manager_prop("ImaStatus")])
         self.assertEqual(sum(ima.values()), 1.0)
+
+        # A new verdict (a measurement list that cannot be parsed) is
+        # published when VerifyIma reaches it.
+        self.assertEqual(self.manager_prop("ImaStatus"), "disabled")
+        lst = os.path.join(self.root, "sys/kernel/security/ima/binary_runtime_measurements")
+        os.makedirs(os.path.dirname(lst), exist_ok=True)
+        with open(lst, "wb") as f:
+            f.write(b"\x0a\x00\x00\x00\x01")
+        status = str(self.manager.VerifyIma()["Status"])
+        self.assertNotEqual(status, "disabled")
+        self.wait_value("kexecd_ima_status", '{status="%s"}' % status, 1.0, "after VerifyIma")
+        self.assertEqual(self.scrape()[1][("kexecd_ima_status", '{status="disabled"}')], 0.0)
 
     def test_idle_daemon_does_not_rewrite(self):
         self.load("kexec")
