@@ -85,12 +85,14 @@ int manager_metrics_render(Manager *m, char **ret) {
                             "Memory reserved for the crash kernel (/sys/kernel/kexec_crash_size); 0 if none.");
         metrics_text_sample_u64(&t, NULL, crash_size);
 
-        /* ---- Crash-capture metrics go here. ----
+        /* ---- Crash-related metrics go here. ----
          * Whether the reservation is large enough for the kdump image and
-         * how many crashes were captured come from the crash-reservation
-         * and crash-capture work, which own those facts. kexecd does not
-         * know them yet and must not guess: add their families here
-         * (kexecd_crash_*), and to docs/metrics.md, when that lands. */
+         * how many crashes were captured belong to the crash-reservation
+         * and crash-capture work (crash records: manager-crash.c, where
+         * LastCrash changes), which own those facts and their meaning.
+         * Nothing is published for them until that work adds its families
+         * here (kexecd_crash_*), calls manager_metrics_changed() where they
+         * change, and lists them in docs/metrics.md. */
 
         metrics_text_family(&t, "kexecd_ima_status", METRIC_GAUGE,
                             "Verdict of the last IMA chain verification: 1 for the current status, 0 for the others.");
