@@ -56,7 +56,6 @@ int manager_metrics_render(Manager *m, char **ret) {
         _cleanup_(metrics_text_done) MetricsText t = {};
         const char *ima = m->ima.status[0] ? m->ima.status : "unknown";
         bool ima_listed = false;
-        uint64_t crash_size = 0;
 
         metrics_text_family(&t, "kexecd_info", METRIC_GAUGE, "kexecd's version, as a label; always 1.");
         metrics_text_sample_u64(&t, LABELS("version", PACKAGE_VERSION), 1);
@@ -80,19 +79,20 @@ int manager_metrics_render(Manager *m, char **ret) {
 
         /* As of the last write: kexecd does not watch kexec_crash_size, it
          * reads it whenever something else changed. */
-        (void) backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &crash_size);
         metrics_text_family(&t, "kexecd_crash_kernel_reserved_bytes", METRIC_GAUGE,
                             "Memory reserved for the crash kernel (/sys/kernel/kexec_crash_size); 0 if none.");
-        metrics_text_sample_u64(&t, NULL, crash_size);
+        metrics_text_sample_u64(&t, NULL, manager_crash_reserved(m));
 
         /* ---- Crash-related metrics go here. ----
-         * Whether the reservation is large enough for the kdump image and
-         * how many crashes were captured belong to the crash-reservation
-         * and crash-capture work (crash records: manager-crash.c, where
-         * LastCrash changes), which own those facts and their meaning.
-         * Nothing is published for them until that work adds its families
-         * here (kexecd_crash_*), calls manager_metrics_changed() where they
-         * change, and lists them in docs/metrics.md. */
+         * Whether the reservation is large enough for the kdump image
+         * (manager_crash_sufficient(), manager-estimate.c, where
+         * CrashKernelSufficient changes) and how many crashes were captured
+         * (crash records, manager-crash.c, where LastCrash changes) belong
+         * to the crash-estimate and crash-capture work, which own those
+         * facts and their meaning. Nothing is published for them until that
+         * work adds its families here (kexecd_crash_*), calls
+         * manager_metrics_changed() where they change, and lists them in
+         * docs/metrics.md. */
 
         metrics_text_family(&t, "kexecd_ima_status", METRIC_GAUGE,
                             "Verdict of the last IMA chain verification: 1 for the current status, 0 for the others.");
