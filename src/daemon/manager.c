@@ -38,6 +38,7 @@ int manager_new(Manager **ret, Backend *backend, const char *config_dir, const c
         if (r < 0)
                 return r;
         m->backend = backend;
+        m->metrics_default_dir = KEXECD_METRICS_TEXTFILE_DIR_DEFAULT;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -47,6 +48,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         polkit_queries_free_all(m);
         hotplug_monitor_free(m->hotplug);
+        sd_event_source_disable_unref(m->metrics_defer);
+        metrics_file_done(&m->metrics);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 image_free(m->images[t]);
         sd_bus_flush_close_unref(m->bus);
@@ -234,6 +237,7 @@ int manager_startup(Manager *m) {
         r = kexecd_config_load(&m->config, m->config_dir);
         if (r < 0)
                 log_warning_errno(r, "Configuration could not be read completely, continuing with what was read: %m");
+        manager_metrics_start(m);
         /* The layout first: loads at start-up record the fingerprint. */
         (void) manager_start_hotplug(m);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)

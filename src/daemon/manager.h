@@ -13,6 +13,7 @@
 #include "history.h"
 #include "ima-chain.h"
 #include "layout.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "image-spec.h"
 #include "state.h"
@@ -93,6 +94,12 @@ struct Manager {
                 CrashEstimate estimate;
                 sd_bus_error error;
         } crash_cache;
+        /* Metrics for node_exporter (manager-metrics.c). The default
+         * directory is NULL on the fake backend: a test or demo kexecd must
+         * not publish metrics as if it were the host's. */
+        const char *metrics_default_dir;
+        MetricsFile metrics;
+        sd_event_source *metrics_defer;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -191,6 +198,16 @@ void manager_update_crash_estimate(Manager *m);
 int method_estimate_crash_kernel(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int property_get_crash_estimate(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error);
+/* manager-metrics.c */
+/* Reads the configured directory and schedules the first write. */
+void manager_metrics_start(Manager *m);
+/* Something published changed: rewrite kexecd.prom (once per event-loop
+ * iteration, and only if the text differs). Call it wherever state that
+ * docs/metrics.md lists changes; PropertiesChanged sites are such places. */
+void manager_metrics_changed(Manager *m);
+int manager_metrics_render(Manager *m, char **ret);
+/* A clean stop: the file is removed (absent() alerts see it). */
+void manager_metrics_stop(Manager *m);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
