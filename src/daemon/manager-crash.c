@@ -241,6 +241,21 @@ static void report_crash(Manager *m, const CrashEntry *e) {
         kdump_test_settle(m, e);
 }
 
+static void count_crashes(Manager *m, const CrashEntry *e, size_t n) {
+        m->crash_counts.complete = m->crash_counts.incomplete = 0;
+        m->crash_counts.last_usec = 0;
+        for (size_t i = 0; i < n; i++) {
+                bool complete = !e[i].partial && !e[i].load_error && e[i].record.complete;
+                if (complete)
+                        m->crash_counts.complete++;
+                else
+                        m->crash_counts.incomplete++;
+                if (!e[i].load_error && e[i].record.crash_time_usec > m->crash_counts.last_usec)
+                        m->crash_counts.last_usec = e[i].record.crash_time_usec;
+        }
+        manager_metrics_changed(m);
+}
+
 int manager_crash_scan(Manager *m) {
         _cleanup_strv_free_ char **reported = NULL;
         CrashEntry *e = NULL;
@@ -282,6 +297,7 @@ int manager_crash_scan(Manager *m) {
         }
         if (any || n == 0)
                 reported_save(m, e, n);
+        count_crashes(m, e, n);
         crash_entries_free(e, n);
         return 0;
 }
@@ -444,6 +460,10 @@ static int remove_continue(Manager *m, sd_bus_message *request, void *userdata) 
                 else
                         manager_record(m, m->images[IMAGE_KDUMP], "crash-removed", "%s", req->id);
         }
+        crash_entries_free(e, n);
+        e = NULL, n = 0;
+        if (r >= 0 && crash_dir_list(manager_dump_dir(m), &e, &n) >= 0)
+                count_crashes(m, e, n);
         crash_entries_free(e, n);
         if (r < 0)
                 return sd_bus_reply_method_error(request, &error);

@@ -172,6 +172,8 @@ void manager_update_crash_estimate(Manager *m) {
                 log_warning("The crashkernel= reservation (%" PRIu64 " MiB) is smaller than the %" PRIu64
                             " MiB the kdump image needs: see kexecctl estimate-crashkernel.",
                             manager_crash_reserved(m) >> 20, m->crash_recommended >> 20);
+        if (was != now || old != m->crash_recommended)
+                manager_metrics_changed(m);
         if (m->bus && (was != now || old != m->crash_recommended))
                 (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
                                                       "CrashKernelSufficient", "CrashKernelRecommended", NULL);

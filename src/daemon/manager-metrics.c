@@ -83,16 +83,22 @@ int manager_metrics_render(Manager *m, char **ret) {
                             "Memory reserved for the crash kernel (/sys/kernel/kexec_crash_size); 0 if none.");
         metrics_text_sample_u64(&t, NULL, manager_crash_reserved(m));
 
-        /* ---- Crash-related metrics go here. ----
-         * Whether the reservation is large enough for the kdump image
-         * (manager_crash_sufficient(), manager-estimate.c, where
-         * CrashKernelSufficient changes) and how many crashes were captured
-         * (crash records, manager-crash.c, where LastCrash changes) belong
-         * to the crash-estimate and crash-capture work, which own those
-         * facts and their meaning. Nothing is published for them until that
-         * work adds its families here (kexecd_crash_*), calls
-         * manager_metrics_changed() where they change, and lists them in
-         * docs/metrics.md. */
+        metrics_text_family(&t, "kexecd_crash_kernel_sufficient", METRIC_GAUGE,
+                            "1 if the reservation fits the kdump image by EstimateCrashKernel(), else 0 "
+                            "(also 0 without a reservation or a kdump image).");
+        metrics_text_sample_u64(&t, NULL, manager_crash_sufficient(m));
+        metrics_text_family(&t, "kexecd_crash_kernel_recommended_bytes", METRIC_GAUGE,
+                            "The crashkernel= reservation the kdump image needs (EstimateCrashKernel()); 0 if unknown.");
+        metrics_text_sample_u64(&t, NULL, m->crash_recommended);
+        /* From the listing of DumpDir at start-up and after RemoveCrash:
+         * captures happen in the crash kernel, never while kexecd runs. */
+        metrics_text_family(&t, "kexecd_crash_dumps", METRIC_GAUGE,
+                            "Crash dumps kexecd-capture saved in DumpDir=, by whether the dump is complete.");
+        metrics_text_sample_u64(&t, LABELS("complete", "yes"), m->crash_counts.complete);
+        metrics_text_sample_u64(&t, LABELS("complete", "no"), m->crash_counts.incomplete);
+        metrics_text_family(&t, "kexecd_last_crash_timestamp_seconds", METRIC_GAUGE,
+                            "Time of the newest crash dump in DumpDir= (unix seconds); 0 if there is none.");
+        metrics_text_sample_usec(&t, NULL, m->crash_counts.last_usec);
 
         metrics_text_family(&t, "kexecd_ima_status", METRIC_GAUGE,
                             "Verdict of the last IMA chain verification: 1 for the current status, 0 for the others.");

@@ -83,6 +83,11 @@ struct Manager {
          * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
         KdumpTest kdump_test;
+        /* Crash dumps in DumpDir, as of the last listing (metrics). */
+        struct {
+                unsigned complete, incomplete;
+                uint64_t last_usec;
+        } crash_counts;
         /* The kdump image's estimated crashkernel= need (manager-estimate.c),
          * 0 when unknown; re-evaluated on kdump (re)loads and unloads. */
         uint64_t crash_recommended;

@@ -244,6 +244,36 @@ class MetricsTest(MetricsCase):
         self.wait_value("kexecd_ima_status", '{status="%s"}' % status, 1.0, "after VerifyIma")
         self.assertEqual(self.scrape()[1][("kexecd_ima_status", '{status="disabled"}')], 0.0)
 
+    def test_crash_metrics(self):
+        # Reservation sufficiency follows the estimate; dumps follow what
+        # the crash kernel saved (found at start-up) and RemoveCrash.
+        self.wait_value("kexecd_crash_kernel_sufficient", "", float(bool(self.manager_prop("CrashKernelSufficient"))),
+                        "sufficiency published")
+        self.assertEqual(self.scrape()[1][("kexecd_crash_dumps", '{complete="yes"}')], 0.0)
+        self.stop_daemon()
+        dumps = os.path.join(self.dir, "crash")
+        cid = "20261129T060349Z-0f1e2d3c4b5a"
+        os.makedirs(os.path.join(dumps, cid))
+        with open(os.path.join(dumps, cid, "crash.json"), "w") as f:
+            f.write('{"version": 1, "id": "%s", "complete": true, "crash_time": 1800000000000000}' % cid)
+        os.makedirs(os.path.join(dumps, "20261129T070000Z-0f1e2d3c4b5a.partial"))
+        with open(os.path.join(self.etc, "kexecd.conf"), "a") as f:
+            f.write("[Capture]\nEnabled=yes\nDumpDir=%s\n" % dumps)
+        self.start_daemon()
+        self.wait_value("kexecd_crash_dumps", '{complete="yes"}', 1.0, "a dump found at start-up")
+        s = self.scrape()[1]
+        self.assertEqual(s[("kexecd_crash_dumps", '{complete="no"}')], 1.0)
+        self.assertEqual(s[("kexecd_last_crash_timestamp_seconds", "")], 1800000000.0)
+        self.allow("org.kexecd1.remove-crash")
+        self.manager.RemoveCrash(cid, False)
+        self.wait_value("kexecd_crash_dumps", '{complete="yes"}', 0.0, "after RemoveCrash")
+        # Sufficiency changes with the kdump image: loading one estimates it.
+        self.load("kdump", cmdline="console=ttyS0")
+        self.wait_value("kexecd_crash_kernel_sufficient", "", float(bool(self.manager_prop("CrashKernelSufficient"))),
+                        "after a kdump load")
+        self.assertEqual(self.scrape()[1][("kexecd_crash_kernel_recommended_bytes", "")],
+                         float(self.manager_prop("CrashKernelRecommended")))
+
     def test_idle_daemon_does_not_rewrite(self):
         self.load("kexec")
         self.wait_value("kexecd_image_loaded", '{image="kexec"}', 1.0, "after Load")
