@@ -437,6 +437,9 @@ loaded:
         st = (ImageState) {};
         i->has_state = true;
         i->stale = false;
+        free(i->stale_reason);
+        i->stale_reason = NULL;
+        i->kernel_stat_known = fstat(kernel_fd, &i->kernel_stat) >= 0;
         i->degraded = false;
         image_set_error(i, NULL);
         if (image_is_kdump(i))
@@ -458,6 +461,8 @@ loaded:
         manager_record(m, i, "loaded", "%s (%s, %s syscall)%s%s", i->state.spec.kernel, i->state.kernel_format,
                        i->state.syscall_used, reason ? ": " : "", strempty(reason));
         image_emit_changed(i);
+        /* Watch what was just loaded (and no longer what was before). */
+        manager_watch_files(m);
         return 0;
 
 fail_oom:
@@ -557,11 +562,15 @@ int image_unload(Image *i, sd_bus_error *error) {
         image_state_done(&i->state);
         i->has_state = false;
         i->stale = false;
+        free(i->stale_reason);
+        i->stale_reason = NULL;
+        i->kernel_stat_known = false;
         i->degraded = false;
         image_set_error(i, NULL);
         log_event(LOG_INFO, KEXECD_MESSAGE_UNLOADED, image_type_to_string(i->type),
                   "Unloaded %s image", image_type_to_string(i->type));
         manager_record(m, i, "unloaded", "requested");
         image_emit_changed(i);
+        manager_watch_files(m);
         return 0;
 }

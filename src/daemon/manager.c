@@ -47,6 +47,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         polkit_queries_free_all(m);
         hotplug_monitor_free(m->hotplug);
+        file_watch_free(m->file_watch);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 image_free(m->images[t]);
         sd_bus_flush_close_unref(m->bus);
@@ -232,6 +233,8 @@ int manager_startup(Manager *m) {
         /* An adopted image may predate a hotplug that happened while kexecd
          * was not running. */
         manager_check_images(m, "checked at start-up");
+        /* Adopted images are watched too (loads re-arm the watch themselves). */
+        manager_watch_files(m);
         /* The previous boot's tail first, then verify before saving this
          * boot's list, then save it. */
         manager_ima_import_handover(m);
