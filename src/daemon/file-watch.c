@@ -119,6 +119,10 @@ static void on_event(Manager *m, const struct inotify_event *ev) {
                  * it is affected. */
                 if (ev->len > 0 && !streq(ev->name, n->name))
                         continue;
+                /* The kernel dropped the image since the watch was armed:
+                 * nothing loaded can be outdated. */
+                if (!m->images[n->type]->loaded)
+                        continue;
                 if (ev->mask & IN_IGNORED)
                         image_mark_stale(m->images[n->type], "the directory of %s is gone", n->path);
                 else

@@ -28,8 +28,9 @@ stage_first() {
     ln -sfn "boot/vmlinuz-$old" /vmlinuz
     ln -sfn "boot/initrd.img-$old" /initrd.img
 
-    # The next kernel's command line: the running one plus these (reuse rules).
-    vm_kexecd_conf "[Kexec]" "Kernel=default" "Append=$VM_CONSOLE_ARGS vm.stage=second vm.expect_release=$new $MARKER"
+    # An explicit command line: the running one has rdinit=/lib/systemd/systemd,
+    # which the small guest (the next kernel's initrd) does not have.
+    vm_kexecd_conf "[Kexec]" "Kernel=default" "Cmdline=$VM_CONSOLE_ARGS vm.stage=second vm.expect_release=$new $MARKER"
     vm_expect "kexecctl status (starts kexecd)" kexecctl status
     vm_wait_for 30 sh -c '[ "$(cat /sys/kernel/kexec_loaded)" = 1 ]' || vm_fail "kexecd did not load Kernel=default"
     vm_expect_contains "kexec image before the upgrade" "$(vm_status_object kexec)" "vmlinuz-$old"
