@@ -176,6 +176,11 @@ class KernelUpgradeTest(KexecdTestCase):
         self.assertEqual(stale, [("kexec", "stale", initrd + " was removed")])
         self.assertFalse(self.image_props("kdump")["Stale"])
         self.assertIn("The kexec image is stale", self.daemon_log())
+        # the events were consumed: still no CPU while idle (a handler that
+        # left them queued would spin in the event loop)
+        ticks = self.cpu_ticks()
+        time.sleep(2)
+        self.assertLessEqual(self.cpu_ticks() - ticks, 5, "kexecd used CPU after file events")
 
         # a reload re-arms the watch; dpkg replaces a kernel by a rename
         with open(initrd, "wb") as f:
