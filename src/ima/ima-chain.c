@@ -477,15 +477,27 @@ static int check_boot_aggregate(const ImaRecord *r, const ImaPcrs *tpm) {
         return 0;
 }
 
-/* Records at the start of `cur` that repeat `prev` byte for byte. Only the
- * PCR decides whether they were carried over; this only says where the
- * repetition ends. */
+/* Records at the start of `cur` that a kernel with CONFIG_IMA_KEXEC carried
+ * over from `prev`'s boot, and that `prev` saved too. A boot's own records
+ * start with its boot_aggregate (the kernel adds it first, after restoring a
+ * carried list), so the carried ones are those before cur's last
+ * boot_aggregate; a list that starts with its boot_aggregate carried nothing,
+ * however much it resembles the previous one. The kernel copies its list
+ * when the image is loaded: before the previous boot's last snapshot (the
+ * rest of that boot is only in the saved list) or after it (the carried
+ * records past the saved ones are that boot's tail, replayed from cur). The
+ * overlap must repeat `prev` record for record, or nothing was carried from
+ * it. Only the PCRs decide whether this story is true. */
 static size_t repeated_prefix_records(const ImaLog *cur, const SavedBoot *prev) {
-        size_t n = 0;
-        if (!prev || prev->parsed.n == 0 || cur->n < prev->parsed.n)
+        size_t carried = 0;
+        if (!prev)
                 return 0;
-        for (; n < prev->parsed.n; n++) {
-                const ImaRecord *a = &cur->records[n], *b = &prev->parsed.records[n];
+        for (size_t i = 0; i < cur->n; i++)
+                if (record_is_boot_aggregate(&cur->records[i]))
+                        carried = i;
+        size_t n = carried < prev->parsed.n ? carried : prev->parsed.n;
+        for (size_t i = 0; i < n; i++) {
+                const ImaRecord *a = &cur->records[i], *b = &prev->parsed.records[i];
                 if (a->pcr != b->pcr || memcmp(a->digest, b->digest, 20) != 0)
                         return 0;
         }
@@ -625,6 +637,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                         skip = 0;
                 } else if (sb && skip && try_match(&state, sb, &s->parsed, skip, &s->pcrs, bm, &p, &after)) {
                         p += skip;
+                        v->carried_over = true;
                 } else if (sb && try_match(&zero, sb, &s->parsed, 0, &s->pcrs, bm, &p, &after)) {
                         state = zero;
                         skip = 0;
@@ -644,12 +657,17 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                 v->boots_in_chain++;
         }
         size_t skip_cur = past > 0 ? repeated_prefix_records(&log, &boots[past - 1]) : 0;
-        if (past > 0 && (try_match(&state, banks, &log, 0, &tpm, modes, &prefix, &end) ||
-                         (skip_cur && try_match(&state, banks, &log, skip_cur, &tpm, modes, &prefix, &end)))) {
+        bool extended = past > 0 && try_match(&state, banks, &log, 0, &tpm, modes, &prefix, &end);
+        if (extended)
+                skip_cur = 0;
+        if (extended || (past > 0 && skip_cur && try_match(&state, banks, &log, skip_cur, &tpm, modes, &prefix, &end))) {
                 snprintf(v->status, sizeof(v->status), "verified");
                 snprintf(v->method, sizeof(v->method), "chain");
                 v->boots_in_chain++;
-                v->measurements = counted + log.n;
+                if (skip_cur)
+                        v->carried_over = true;
+                /* The carried records are counted with the boot that saved them. */
+                v->measurements = counted + log.n - skip_cur;
                 snprintf(v->detail, sizeof(v->detail), "%zu saved boot(s) plus the current list replay to the TPM", past);
                 goto done;
         }
@@ -676,7 +694,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                          v->gap_after_record, v->gap_boot, past);
         }
         v->boots_in_chain = (unsigned) past + 1;
-        v->measurements = counted + log.n;
+        v->measurements = counted + log.n - skip_cur;
 
 done:
         free_chain(boots, nboots);
