@@ -14,7 +14,7 @@ for pass in 1 2; do
     done
 done
 # The one NIC: whatever udev named it (ens3, eth0...).
-dev= i=0
+dev='' i=0
 while [ -z "$dev" ] && [ $i -lt 100 ]; do
     for d in /sys/class/net/*; do
         [ -e "$d/device" ] && dev=${d##*/}
