@@ -67,7 +67,8 @@ stage_second() {
     [ -d "$first" ] || vm_fail "no saved boot 1: $(ls "$STATE/ima")"
     id=${first##*/0000-}
     # The checkpoints' record counts, in order.
-    counts=$(tr -d ' \n' <"$first/meta.json" | grep -o '"records":[0-9]*,"pcr10"' | grep -o '[0-9]*' | tr '\n' ' ')
+    counts=$(tr -d ' \n' <"$first/meta.json" | grep -o '"records":[0-9]*,"pcr10"' |
+             sed 's/"records":\([0-9]*\),.*/\1/' | tr '\n' ' ')
     vm_info "boot 1 checkpoints at records: $counts"
     c1=$(echo $counts | cut -d' ' -f1)
     c2=$(echo $counts | tr ' ' '\n' | awk -v c="$c1" '$1 > c { print; exit }')
