@@ -1,0 +1,55 @@
+# kexecd as Debian's package installs it: the guest has no `meson install`;
+# the harness builds the .deb (tools/build-deb, or $KEXECD_VM_DEB) and the
+# guest installs it with dpkg -i on its first boot (guest/install-deb.sh).
+# The package's maintainer scripts must enable and start both units, the
+# daemon must run from the package's path, kexecctl and its man page must
+# work, and a load and a real `systemctl kexec` must reach the second kernel
+# (with kexecd-prepare.service's last-moment check on the way out).
+# vm-guest: full
+# vm-install: deb
+# vm-append: systemd.status_unit_format=name
+# vm-console: install-deb: dpkg -i /vm/kexecd.deb: exit status 0
+# vm-console: kexecd: the kexec image is loaded and matches
+# vm-timeout: 600
+
+MARKER=vm.marker=installed-package-5c1d
+
+stage_first() {
+    status=$(cat /vm/dpkg-install.status 2>/dev/null)
+    [ "$status" = 0 ] || { vm_info "$(cat /vm/dpkg-install.log 2>/dev/null)"; vm_fail "dpkg -i /vm/kexecd.deb: exit status '$status'"; }
+    vm_expect_eq "dpkg status of kexecd" "$(dpkg-query -W -f='${Status}' kexecd)" "install ok installed"
+    # Nothing from a meson install: every file is the package's.
+    [ ! -e /usr/local/libexec/kexecd ] && [ ! -e /usr/local/bin/kexecctl ] || vm_fail "a meson install is in the guest"
+    vm_expect_eq "kexecctl on PATH" "$(command -v kexecctl)" /usr/bin/kexecctl
+    vm_expect "dpkg owns kexecctl" dpkg -S /usr/bin/kexecctl
+
+    # postinst (dh_installsystemd): both units enabled and started.
+    for unit in kexecd.service kexecd-prepare.service; do
+        vm_expect_eq "$unit enabled by the package" "$(systemctl is-enabled $unit)" enabled
+        vm_expect_eq "$unit started by the package" "$(systemctl is-active $unit)" active
+    done
+    vm_expect_eq "D-Bus alias of kexecd.service" "$(readlink /etc/systemd/system/dbus-org.kexecd1.service)" \
+        /lib/systemd/system/kexecd.service
+    pid=$(systemctl show -p MainPID --value kexecd.service)
+    [ "${pid:-0}" -gt 0 ] || vm_fail "kexecd.service has no main PID"
+    vm_expect_eq "kexecd's executable" "$(readlink "/proc/$pid/exe")" /usr/libexec/kexecd
+    [ -x /lib/systemd/system-shutdown/kexecd-shutdown ] || vm_fail "no system-shutdown hook"
+
+    vm_expect "kexecctl status" kexecctl status
+    vm_expect_contains "kexecctl status" "$(kexecctl status)" "kexecd version: "
+    page=$(man -w kexecctl 2>&1) || vm_fail "man -w kexecctl: $page"
+    vm_expect_eq "man -w kexecctl" "$page" /usr/share/man/man1/kexecctl.1.gz
+    vm_info "kexecd $(dpkg-query -W -f='${Version}' kexecd) installed, running as $(readlink "/proc/$pid/exe") (pid $pid)"
+
+    vm_expect "kexecctl load" kexecctl --no-ask-password load "$VM_KERNEL" --initrd "$VM_INITRD" \
+        --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
+    vm_expect_eq "kexec_loaded" "$(cat /sys/kernel/kexec_loaded)" 1
+    vm_info "systemctl kexec"
+    systemctl kexec || vm_fail "systemctl kexec failed"
+    sleep 600
+}
+
+stage_second() {
+    vm_expect_contains "second kernel's command line" "$(cat /proc/cmdline)" "$MARKER"
+    vm_pass
+}
