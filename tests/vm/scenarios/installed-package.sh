@@ -3,8 +3,11 @@
 # guest installs it with dpkg -i on its first boot (guest/install-deb.sh).
 # The package's maintainer scripts must enable and start both units, the
 # daemon must run from the package's path, kexecctl and its man page must
-# work, and a load and a real `systemctl kexec` must reach the second kernel
-# (with kexecd-prepare.service's last-moment check on the way out).
+# work. An upgrade (dpkg -i of the package again) must restart kexecd, which
+# adopts the loaded image, and leave kexecd-prepare.service running
+# (docs/packaging.md, "Maintainer scripts and upgrades"); then a real
+# `systemctl kexec` must reach the second kernel, with kexecd-prepare's
+# last-moment check on the way out.
 # vm-guest: full
 # vm-install: deb
 # vm-append: systemd.status_unit_format=name
@@ -44,6 +47,21 @@ stage_first() {
     vm_expect "kexecctl load" kexecctl --no-ask-password load "$VM_KERNEL" --initrd "$VM_INITRD" \
         --append "$VM_CONSOLE_ARGS vm.stage=second $MARKER"
     vm_expect_eq "kexec_loaded" "$(cat /sys/kernel/kexec_loaded)" 1
+
+    # The upgrade path: the same version again runs prerm upgrade and
+    # postinst configure with the old version, as a newer package would.
+    prepare_id=$(systemctl show -p InvocationID --value kexecd-prepare.service)
+    vm_expect "dpkg -i over the installed package" dpkg -i /vm/kexecd.deb
+    new_pid=$(systemctl show -p MainPID --value kexecd.service)
+    [ "${new_pid:-0}" -gt 0 ] && [ "$new_pid" != "$pid" ] || vm_fail "kexecd not restarted by the upgrade (pid $pid, now '$new_pid')"
+    vm_expect_eq "kexec_loaded after the upgrade" "$(cat /sys/kernel/kexec_loaded)" 1
+    vm_expect_contains "restarted kexecd adopted the image" "$(kexecctl --json=short history)" '"image":"kexec","event":"adopted"'
+    vm_expect_contains "restarted kexecd's status" "$(vm_status_object kexec)" "$MARKER"
+    vm_expect_eq "kexecd-prepare.service left alone by the upgrade" \
+        "$(systemctl show -p InvocationID --value kexecd-prepare.service)" "$prepare_id"
+    vm_expect_eq "kexecd-prepare.service after the upgrade" "$(systemctl is-active kexecd-prepare.service)" active
+    vm_info "upgrade: kexecd restarted (pid $pid -> $new_pid) and adopted the image; kexecd-prepare untouched"
+
     vm_info "systemctl kexec"
     systemctl kexec || vm_fail "systemctl kexec failed"
     sleep 600
