@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* kexecctl history | monitor | reboot */
+/* kexecctl history | monitor */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -113,35 +113,5 @@ int verb_monitor(int argc, char *argv[]) {
                 if (r < 0 && r != -EINTR)
                         return ctl_report_error("wait for events", NULL, r);
         }
-        return EXIT_OK;
-}
-
-int verb_reboot(int argc, char *argv[]) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (argc > 1) {
-                fprintf(stderr, "reboot takes no arguments.\n");
-                return EXIT_USAGE;
-        }
-        r = ctl_bus_open(&bus);
-        if (r < 0)
-                return -r;
-        /* Check (and reload) now as well: systemd refuses a kexec when
-         * nothing is loaded, so a discarded image must be back before
-         * kexec.target is queued. kexecd-prepare.service checks again while
-         * the system goes down. */
-        r = sd_bus_call_method(bus, "org.kexecd1", "/org/kexecd1", "org.kexecd1.Manager", "PrepareKexec", &error, NULL,
-                               "b", ctl_interactive());
-        if (r < 0)
-                return ctl_report_error("prepare the kexec", &error, r);
-        sd_bus_error_free(&error);
-        /* What `systemctl kexec` does. */
-        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                               "org.freedesktop.systemd1.Manager", "StartUnit", &error, NULL,
-                               "ss", "kexec.target", "replace-irreversibly");
-        if (r < 0)
-                return ctl_report_error("start kexec.target", &error, r);
         return EXIT_OK;
 }

@@ -47,9 +47,22 @@ static int print_verification(sd_bus_message *reply) {
                         printf("%18s: %s\n", "Verified by", json_get_string(o, "Method"));
                 printf("%18s: %" PRIu64 "\n", "Boots in chain", json_get_u64(o, "BootsInChain"));
                 printf("%18s: %" PRIu64 "\n", "Measurements", json_get_u64(o, "Measurements"));
-                if (*json_get_string(o, "GapBoot"))
+                if (*json_get_string(o, "Banks"))
+                        printf("%18s: %s\n", "Banks compared", json_get_string(o, "Banks"));
+                if (*json_get_string(o, "GapBoot") && json_get_u64(o, "GapBeforeRecord") > 0)
+                        printf("%18s: boot %s between record %" PRIu64 " and record %" PRIu64 "\n", "Gap",
+                               json_get_string(o, "GapBoot"), json_get_u64(o, "GapAfterRecord"),
+                               json_get_u64(o, "GapBeforeRecord"));
+                else if (*json_get_string(o, "GapBoot"))
                         printf("%18s: boot %s after record %" PRIu64 "\n", "Gap", json_get_string(o, "GapBoot"),
                                json_get_u64(o, "GapAfterRecord"));
+                if (*json_get_string(o, "GapBoot")) {
+                        int64_t u = json_get_i64(o, "GapUnaccounted");
+                        if (u >= 0)
+                                printf("%18s: %" PRId64 " extend(s)\n", "Unaccounted", u);
+                        else
+                                printf("%18s: unknown (only their sum is in the TPM)\n", "Unaccounted");
+                }
                 printf("%18s: %s\n", "Details", json_get_string(o, "Detail"));
         }
         const char *status = json_get_string(o, "Status");

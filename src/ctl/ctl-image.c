@@ -60,17 +60,19 @@ int verb_load(int argc, char *argv[]) {
         const char *cmdline = "";
         int r;
 
-        if (argc != 2) {
-                fprintf(stderr, "load needs exactly one KERNEL argument (see kexecctl --help).\n");
+        if (load_arg.entry ? argc != 1 : argc != 2) {
+                fprintf(stderr, load_arg.entry ? "load --entry takes no KERNEL argument: the entry names the kernel.\n"
+                                               : "load needs exactly one KERNEL argument, or --entry=ID (see kexecctl --help).\n");
                 return EXIT_USAGE;
         }
         /* Like kexec-tools: --append alone is the whole command line;
          * with --reuse-cmdline it is added to the running one (by kexecd).
-         * Neither: the empty command line, which kexecd reuses. */
-        if (load_arg.append && !load_arg.reuse)
+         * Neither: the empty command line, which kexecd reuses. With
+         * --entry, --append is always added to the entry's options. */
+        if (load_arg.append && !load_arg.reuse && !load_arg.entry)
                 cmdline = load_arg.append;
 
-        kernel = absolutize("kernel", argv[1]);
+        kernel = load_arg.entry ? strdup("") : absolutize("kernel", argv[1]);
         if (!kernel)
                 return EXIT_FAILED;
         if (asprintf(&action, "load %s image", ctl_image_name()) < 0) {
@@ -102,8 +104,10 @@ int verb_load(int argc, char *argv[]) {
                 r = sd_bus_message_append(m, "{sv}", "interactive", "b", ctl_interactive());
         if (r >= 0 && load_arg.syscall)
                 r = sd_bus_message_append(m, "{sv}", "syscall", "s", load_arg.syscall);
-        if (r >= 0 && load_arg.append && load_arg.reuse)
+        if (r >= 0 && load_arg.append && (load_arg.reuse || load_arg.entry))
                 r = sd_bus_message_append(m, "{sv}", "append", "s", load_arg.append);
+        if (r >= 0 && load_arg.entry)
+                r = sd_bus_message_append(m, "{sv}", "entry", "s", load_arg.entry);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r < 0) {

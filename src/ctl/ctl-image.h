@@ -10,6 +10,7 @@ typedef struct LoadArgs {
         const char *append;
         bool reuse;
         const char *syscall;
+        const char *entry;
 } LoadArgs;
 
 extern LoadArgs load_arg;

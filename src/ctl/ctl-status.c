@@ -40,6 +40,8 @@ static void print_image(json_object *img) {
                 field("Kernel", "%s%s%s%s", kernel, *format ? " (" : "", format, *format ? ")" : "");
         } else if (loaded)
                 field("Kernel", "loaded by someone else (unknown)");
+        if (!isempty(json_get_string(img, "Entry")))
+                field("Boot entry", "%s (followed at every reload)", json_get_string(img, "Entry"));
 
         json_object *initrds;
         if (json_object_object_get_ex(img, "Initrds", &initrds) && json_object_array_length(initrds) > 0)
@@ -102,6 +104,16 @@ static void print_status(json_object *s) {
         int64_t lr = json_get_i64(s, "LoadLimitReboot"), lp = json_get_i64(s, "LoadLimitPanic");
         if (lr >= 0 || lp >= 0)
                 field("Loads left", "reboot %" PRId64 ", panic %" PRId64 " (-1 = unlimited)", lr, lp);
+        if (json_object_object_get_ex(s, "LastCrash", &v) && *json_get_string(v, "Id")) {
+                _cleanup_free_ char *ts = format_timestamp(json_get_u64(v, "Time"));
+                const char *panic = json_get_string(v, "PanicLine");
+                field("Last crash", "%s (%s, %s): %s", json_get_string(v, "Id"), strna(ts),
+                      json_get_bool(v, "Complete") > 0 ? "dump complete" : "dump incomplete",
+                      *panic ? panic : "no panic line");
+        }
+        if (json_object_object_get_ex(s, "KdumpTest", &v) && *json_get_string(v, "Id"))
+                field("kdump test", "%s %s%s%s", json_get_string(v, "Id"), json_get_string(v, "Result"),
+                      *json_get_string(v, "Detail") ? ": " : "", json_get_string(v, "Detail"));
         if (json_object_object_get_ex(s, "ImaStatus", &v))
                 field("IMA", "%s (%" PRIu64 " boots in chain, %" PRIu64 " measurements)", json_get_string(s, "ImaStatus"),
                       json_get_u64(s, "ImaBootsInChain"), json_get_u64(s, "ImaMeasurements"));

@@ -58,6 +58,7 @@ int ctl_exit_code_for_error(const sd_bus_error *error, int r) {
                 { KEXECD_ERROR_CMDLINE_TOO_LONG, EXIT_BAD_ARGUMENT },
                 { KEXECD_ERROR_INVALID_CMDLINE, EXIT_BAD_ARGUMENT },
                 { KEXECD_ERROR_INVALID_OPTION, EXIT_BAD_ARGUMENT },
+                { KEXECD_ERROR_NO_SUCH_BOOT_ENTRY, EXIT_BAD_ARGUMENT },
                 { KEXECD_ERROR_NO_CRASH_KERNEL, EXIT_KERNEL_REFUSED },
                 { KEXECD_ERROR_LOCKED_DOWN, EXIT_KERNEL_REFUSED },
                 { KEXECD_ERROR_LOAD_DISABLED, EXIT_KERNEL_REFUSED },

@@ -27,6 +27,12 @@ enum {
         EXIT_UNREACHABLE = 7,    /* kexecd not reachable on the bus */
         EXIT_NOTHING = 8,        /* nothing to reload / no image */
         EXIT_MISMATCH = 9,       /* verification mismatch (ima) */
+        /* is-ready only: distinct from all of the above, so that a script
+         * can tell "not ready" from "could not ask". */
+        EXIT_NOT_LOADED = 10,    /* the image is not loaded */
+        EXIT_STALE = 11,         /* loaded, but the layout changed since */
+        EXIT_DEGRADED = 12,      /* loaded and fresh, but kexecd's last (re)load failed */
+        EXIT_INHIBITED = 13,     /* reboot: a logind inhibitor blocks shutdown */
 };
 
 typedef struct CtlContext {
@@ -36,6 +42,10 @@ typedef struct CtlContext {
         JsonMode json;
         bool legend;
         bool if_kexec_queued;
+        bool quiet;             /* is-ready: no word on stdout */
+        bool ignore_inhibitors; /* reboot: -i, like systemctl */
+        bool force;             /* reboot: --force, like systemctl */
+        bool yes;               /* test-kdump: confirmed on the command line */
 } CtlContext;
 
 extern CtlContext arg;
@@ -78,3 +88,8 @@ int verb_monitor(int argc, char *argv[]);
 int verb_reboot(int argc, char *argv[]);
 int verb_prepare(int argc, char *argv[]);
 int verb_ima(int argc, char *argv[]);
+int verb_is_ready(int argc, char *argv[]);
+int verb_list_entries(int argc, char *argv[]);
+int verb_crash(int argc, char *argv[]);
+int verb_check_kdump(int argc, char *argv[]);
+int verb_test_kdump(int argc, char *argv[]);

@@ -27,6 +27,10 @@ static void help(void) {
                "  load KERNEL             Load KERNEL as the kexec image, or with --kdump as\n"
                "                          the crash kernel; kexecd remembers it and keeps it\n"
                "                          loaded across hotplug and daemon restarts\n"
+               "  load --entry=ID         Load a boot entry's kernel, initrds and options; ID is\n"
+               "                          an id from list-entries, 'default' (what the boot\n"
+               "                          loader boots next: reloads follow it) or 'running'\n"
+               "  list-entries            List the boot entries (BLS, UKIs, /vmlinuz, /boot)\n"
                "  unload                  Unload the kexec image (--kdump: the crash kernel)\n"
                "  reload                  Load the remembered image again\n"
                "  prepare-kexec [--if-kexec-queued]\n"
@@ -34,10 +38,21 @@ static void help(void) {
                "                          kexec image if it is missing or stale (with the\n"
                "                          option: only when systemd has kexec.target queued)\n"
                "  reboot                  Reboot into the kexec image (starts kexec.target,\n"
-               "                          like 'systemctl kexec')\n"
+               "                          like 'systemctl kexec'); refused while a logind\n"
+               "                          inhibitor blocks shutdown\n"
+               "  is-ready [kexec|kdump]  Print ready, not-loaded, stale or degraded; exit 0\n"
+               "                          only when the image is loaded and fresh\n"
                "  history [N]             Show the last N (default all) loads, reloads,\n"
                "                          discards and failures, with reasons\n"
                "  monitor                 Print kexecd events as they happen, until Ctrl-C\n"
+               "  crash [list]            List the crash dumps the crash kernel saved\n"
+               "  crash show|dmesg|remove ID\n"
+               "                          One dump's record, the crashed kernel's log, or\n"
+               "                          remove the dump\n"
+               "  check-kdump             Would a crash now be captured? (reservation, crash\n"
+               "                          kernel loaded and fresh, capture, dump directory)\n"
+               "  test-kdump --yes        Crash the machine on purpose (sysrq c); after the\n"
+               "                          capture and reboot 'status' shows whether it passed\n"
                "  ima status|verify|export FORMAT|replay FILE...\n"
                "                          IMA measurement log chain across kexec reboots\n"
                "                          ('kexecctl ima --help' for details)\n"
@@ -50,14 +65,23 @@ static void help(void) {
                "     --append=STRING      Command line for load (with --reuse-cmdline: text\n"
                "                          appended to the running kernel's command line)\n"
                "     --reuse-cmdline      Reuse the running kernel's command line (the default\n"
-               "                          when --append is not given): BOOT_IMAGE= is dropped;\n"
-               "                          for kdump also crashkernel=, and the kdump extras\n"
-               "                          (irqpoll nr_cpus=1 reset_devices) are added\n"
+               "                          when --append is not given): BOOT_IMAGE= and initrd=\n"
+               "                          are dropped; for kdump also what a crash kernel\n"
+               "                          cannot use (crashkernel=, hugepages=, cma=, ...), and\n"
+               "                          what it needs and the kdump extras (irqpoll nr_cpus=1\n"
+               "                          reset_devices) are added (docs/configuration.md)\n"
+               "     --entry=ID           Load the boot entry ID instead of a KERNEL path\n"
                "     --syscall=MODE       auto (default), file or legacy: which syscall loads;\n"
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, ima status, ima verify)\n"
+               "                          monitor, list-entries, crash, check-kdump, ima status,\n"
+               "                          ima verify)\n"
+               "  -q --quiet              is-ready: print nothing, only the exit status\n"
+               "     --yes                test-kdump: do not ask, crash the machine\n"
+               "  -i --ignore-inhibitors  reboot: reboot even when logind inhibitors block it\n"
+               "     --force              reboot: like 'systemctl --force kexec': ignore\n"
+               "                          inhibitors, kill processes instead of stopping units\n"
                "  -H --host=[USER@]HOST   Operate on a remote host (over SSH)\n"
                "     --no-ask-password    Never ask for a password (polkit); without it, one\n"
                "                          is asked for only when stdin is a terminal\n"
@@ -68,9 +92,12 @@ static void help(void) {
                "  2  wrong kexecctl usage          7  kexecd not reachable\n"
                "  3  not authorized (polkit)       8  nothing to reload\n"
                "  4  kernel/initrd file refused    9  IMA verification mismatch\n"
+               "  is-ready: 10 not loaded, 11 stale, 12 degraded\n"
+               "  reboot: 13 blocked by a logind inhibitor\n"
                "\n"
                "Examples:\n"
                "  kexecctl load /boot/vmlinuz --initrd /boot/initrd.img\n"
+               "  kexecctl load --entry=default\n"
                "  kexecctl load --kdump /boot/vmlinuz --reuse-cmdline --append 'console=ttyS0'\n"
                "  kexecctl --json=pretty status\n"
                "  kexecctl reboot\n"
@@ -93,6 +120,11 @@ static const Verb verbs[] = {
         { "history",       verb_history },
         { "monitor",       verb_monitor },
         { "ima",           verb_ima },
+        { "is-ready",      verb_is_ready },
+        { "list-entries",  verb_list_entries },
+        { "crash",         verb_crash },
+        { "check-kdump",   verb_check_kdump },
+        { "test-kdump",    verb_test_kdump },
 };
 
 static int push_initrd(const char *path) {
@@ -105,7 +137,7 @@ static int push_initrd(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED };
+        enum { ARG_VERSION = 0x100, ARG_INITRD, ARG_APPEND, ARG_REUSE, ARG_SYSCALL, ARG_JSON, ARG_NO_ASK, ARG_IF_QUEUED, ARG_FORCE, ARG_ENTRY, ARG_YES };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -118,6 +150,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "host",            required_argument, NULL, 'H' },
                 { "no-ask-password", no_argument,       NULL, ARG_NO_ASK },
                 { "if-kexec-queued", no_argument,       NULL, ARG_IF_QUEUED },
+                { "quiet",           no_argument,       NULL, 'q' },
+                { "ignore-inhibitors", no_argument,     NULL, 'i' },
+                { "force",           no_argument,       NULL, ARG_FORCE },
+                { "entry",           required_argument, NULL, ARG_ENTRY },
+                { "yes",             no_argument,       NULL, ARG_YES },
                 {}
         };
         int c;
@@ -131,7 +168,7 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 }
 
-        while ((c = getopt_long(argc, argv, "hkH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hkH:qi", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -171,8 +208,23 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_ASK:
                         arg.ask_password = false;
                         break;
+                case ARG_ENTRY:
+                        load_arg.entry = optarg;
+                        break;
                 case ARG_IF_QUEUED:
                         arg.if_kexec_queued = true;
+                        break;
+                case 'q':
+                        arg.quiet = true;
+                        break;
+                case 'i':
+                        arg.ignore_inhibitors = true;
+                        break;
+                case ARG_FORCE:
+                        arg.force = true;
+                        break;
+                case ARG_YES:
+                        arg.yes = true;
                         break;
                 default:
                         return -EINVAL;
@@ -200,8 +252,16 @@ int main(int argc, char *argv[]) {
                 return verb_ima(ima_tail_n, ima_tail);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(rest[0], verbs[i].name)) {
-                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall)) {
-                                fprintf(stderr, "--initrd, --append, --reuse-cmdline and --syscall only apply to load.\n");
+                        if (!streq(rest[0], "load") && (load_arg.n_initrds > 0 || load_arg.append || load_arg.reuse || load_arg.syscall || load_arg.entry)) {
+                                fprintf(stderr, "--initrd, --append, --reuse-cmdline, --syscall and --entry only apply to load.\n");
+                                return EXIT_USAGE;
+                        }
+                        if (!streq(rest[0], "reboot") && (arg.ignore_inhibitors || arg.force)) {
+                                fprintf(stderr, "--ignore-inhibitors and --force only apply to reboot.\n");
+                                return EXIT_USAGE;
+                        }
+                        if (!streq(rest[0], "is-ready") && arg.quiet) {
+                                fprintf(stderr, "--quiet only applies to is-ready.\n");
                                 return EXIT_USAGE;
                         }
                         return verbs[i].run(n, rest);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "manager-crash.h"
 #include "errors.h"
 #include "input-file.h"
 #include "crash-regions.h"
@@ -55,13 +56,17 @@ static int check_kernel_allows(Image *i, sd_bus_error *error) {
         return 0;
 }
 
-static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, char **ret, sd_bus_error *error) {
+static int build_cmdline(Image *i, const ImageSpec *spec, const KernelImage *kimg, char **ret, sd_bus_error *error) {
         Manager *m = i->manager;
         _cleanup_free_ char *running = NULL, *out = NULL;
-        const char *source = "Command line";
+        const char *source = "Command line", *embedded = kimg->cmdline;
         int r;
 
-        if (isempty(spec->cmdline) && !isempty(embedded)) {
+        if (isempty(spec->cmdline) && !isempty(spec->entry_options)) {
+                source = "The boot entry's options";
+                r = isempty(spec->append) ? ((out = strdup(spec->entry_options)) ? 0 : -ENOMEM)
+                                          : (asprintf(&out, "%s %s", spec->entry_options, spec->append) < 0 ? -ENOMEM : 0);
+        } else if (isempty(spec->cmdline) && !isempty(embedded)) {
                 source = "The UKI's embedded command line (.cmdline)";
                 r = isempty(spec->append) ? ((out = strdup(embedded)) ? 0 : -ENOMEM)
                                           : (asprintf(&out, "%s %s", embedded, spec->append) < 0 ? -ENOMEM : 0);
@@ -70,7 +75,7 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, 
                 r = backend_read_string(m->backend, KERNEL_CMDLINE, &running);
                 if (r < 0)
                         return kexecd_error_setf(error, -EIO, "Cannot read the running kernel's command line: %s", strerror(-r));
-                r = cmdline_reuse(running, image_is_kdump(i),
+                r = cmdline_reuse(running, image_is_kdump(i), cmdline_arch_from_kernel_format(kimg->inner),
                                   m->config.kdump_extra_cmdline ?: KEXECD_KDUMP_EXTRA_DEFAULT,
                                   spec->append, &out);
         } else if (!isempty(spec->append)) {
@@ -81,6 +86,18 @@ static int build_cmdline(Image *i, const ImageSpec *spec, const char *embedded, 
         }
         if (r < 0)
                 return r;
+        if (image_is_kdump(i)) {
+                _cleanup_free_ char *capture = NULL, *joined = NULL;
+                r = manager_kdump_capture_args(m, out, &capture);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        if (asprintf(&joined, "%s %s", out, capture) < 0)
+                                return -ENOMEM;
+                        free(out);
+                        out = TAKE_PTR(joined);
+                }
+        }
 
         r = cmdline_validate(out);
         if (r == -E2BIG)
@@ -269,6 +286,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
         _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
         _cleanup_(image_state_done) ImageState st = {};
+        _cleanup_(image_spec_done) ImageSpec resolved = {};
         const char *syscall_used = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         bool state_written = false;
@@ -277,6 +295,15 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         r = check_kernel_allows(i, error);
         if (r < 0)
                 goto fail;
+
+        /* A spec that follows a boot entry is resolved at every load: a
+         * Reload then loads what the boot loader would boot now. */
+        if (!isempty(spec->entry)) {
+                r = manager_resolve_entry(m, i->type, spec, &resolved, error);
+                if (r < 0)
+                        goto fail;
+                spec = &resolved;
+        }
 
         r = input_file_open(spec->kernel, "Kernel", &kernel_fd, &message);
         if (r < 0) {
@@ -305,7 +332,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                         goto fail;
                 }
         }
-        r = build_cmdline(i, spec, kimg->cmdline, &cmdline, error);
+        r = build_cmdline(i, spec, kimg, &cmdline, error);
         if (r < 0)
                 goto fail;
         /* Refused here, named, rather than by the kernel with EINVAL (which
@@ -448,9 +475,9 @@ fail:
         }
         image_set_error(i, error);
         log_event(LOG_WARNING, KEXECD_MESSAGE_LOAD_FAILED, image_type_to_string(i->type),
-                  "Failed to load %s image %s: %s", image_type_to_string(i->type), strempty(spec->kernel),
+                  "Failed to load %s image %s: %s", image_type_to_string(i->type), spec->kernel ?: strempty(spec->entry),
                   error && error->message ? error->message : strerror(-r));
-        manager_record(m, i, "load-failed", "%s: %s", strempty(spec->kernel),
+        manager_record(m, i, "load-failed", "%s: %s", spec->kernel ?: strempty(spec->entry),
                        error && error->name ? strna(i->last_error) : strerror(-r));
         image_emit_changed(i);
         return r;

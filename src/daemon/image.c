@@ -117,6 +117,8 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                 v = i->last_error;
         else if (streq(property, "LastReloadReason"))
                 v = i->last_reload_reason;
+        else if (streq(property, "Entry"))
+                v = s->spec.entry;
         return sd_bus_message_append(reply, "s", strempty(v));
 }
 
@@ -173,6 +175,7 @@ const sd_bus_vtable image_vtable[] = {
         SD_BUS_PROPERTY("LayoutGeneration", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ReloadCount", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastReloadReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Entry", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Degraded", "b", property_get_flag, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("CrashHotplug", "as", property_get_crash_hotplug, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
@@ -212,6 +215,7 @@ int image_append_properties(Image *i, sd_bus_message *reply) {
         APPEND("ReloadCount", "t", i->reload_count);
         APPEND("LastReloadReason", "s", strempty(i->last_reload_reason));
         APPEND("Degraded", "b", i->degraded);
+        APPEND("Entry", "s", strempty(s->spec.entry));
 #undef APPEND
         r = bus_append_dict_entry(reply, "CrashHotplug", "as", image_append_crash_hotplug, i);
         if (r >= 0)

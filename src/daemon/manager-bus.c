@@ -13,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "manager-crash.h"
 #include "polkit.h"
 
 typedef struct ImageRequest {
@@ -89,7 +90,7 @@ static int read_initrds(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
 static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interactive, sd_bus_error *error) {
         int r;
 
-        static const char *const known[] = { "interactive", "syscall", "append" };
+        static const char *const known[] = { "interactive", "syscall", "append", "entry" };
         unsigned seen = 0;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -131,6 +132,20 @@ static int read_load_options(sd_bus_message *msg, ImageSpec *spec, int *interact
                                 free(spec->append);
                                 spec->append = strdup(v);
                                 if (!spec->append)
+                                        return -ENOMEM;
+                        }
+                } else if (streq(key, "entry")) {
+                        const char *v;
+                        if (!streq(contents, "s"))
+                                return kexecd_error_setf(error, -EDOM, "Option 'entry' must be a string.");
+                        r = sd_bus_message_read(msg, "v", "s", &v);
+                        if (r >= 0 && !image_spec_entry_valid(v))
+                                return kexecd_error_setf(error, -EDOM,
+                                                         "Option 'entry' must be a boot entry id, 'default' or 'running' "
+                                                         "(no '/', no control characters, at most %u bytes).", IMAGE_SPEC_ENTRY_MAX);
+                        if (r >= 0) {
+                                free(spec->entry);
+                                if (!(spec->entry = strdup(v)))
                                         return -ENOMEM;
                         }
                 } else
@@ -181,18 +196,22 @@ static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &kernel);
         if (r >= 0)
-                r = check_path_shape("Kernel", kernel, error);
-        if (r >= 0)
                 r = read_initrds(msg, &req->spec.initrds, error);
         if (r >= 0)
                 r = sd_bus_message_read(msg, "s", &cmdline);
         if (r >= 0)
                 r = read_load_options(msg, &req->spec, &interactive, error);
+        /* With the `entry` option the kernel comes from the boot entry:
+         * the kernel argument must be empty, not a second opinion. */
+        if (r >= 0 && req->spec.entry && !isempty(kernel))
+                r = kexecd_error_setf(error, -EDOM, "Give either a kernel path or the 'entry' option, not both.");
+        else if (r >= 0 && !req->spec.entry)
+                r = check_path_shape("Kernel", kernel, error);
         if (r >= 0)
                 r = validate_cmdline_arg("Command line", cmdline, error);
         if (r >= 0 && req->spec.append)
                 r = validate_cmdline_arg("Appended command line", req->spec.append, error);
-        if (r >= 0 && (!(req->spec.kernel = strdup(kernel)) || !(req->spec.cmdline = strdup(cmdline))))
+        if (r >= 0 && ((!req->spec.entry && !(req->spec.kernel = strdup(kernel))) || !(req->spec.cmdline = strdup(cmdline))))
                 r = -ENOMEM;
         if (r < 0) {
                 image_request_free(req);
@@ -369,6 +388,10 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions, m);
         if (r >= 0)
                 r = bus_append_dict_entry(reply, "DeviceTree", "a{sv}", manager_append_devicetree, m);
+        if (r >= 0)
+                r = bus_append_dict_entry(reply, "LastCrash", "a{sv}", manager_append_last_crash, m);
+        if (r >= 0)
+                r = bus_append_dict_entry(reply, "KdumpTest", "a{sv}", manager_append_kdump_test, m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
@@ -413,6 +436,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ImaStatus", "s", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaBootsInChain", "u", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaMeasurements", "t", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCrash", "a{sv}", property_get_last_crash, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("KdumpTest", "a{sv}", property_get_kdump_test, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", image, "s", kernel, "as", initrds, "s", cmdline, "a{sv}", options),
                                 SD_BUS_NO_RESULT,
@@ -437,6 +462,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("u", max),
                                 SD_BUS_RESULT("a(tsss)", entries),
                                 method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListBootEntries",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssssasssb)", entries),
+                                method_list_boot_entries, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("VerifyIma",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a{sv}", result),
@@ -445,6 +474,25 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", format),
                                 SD_BUS_RESULT("h", log),
                                 method_export_ima, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListCrashes",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("aa{sv}", crashes),
+                                method_list_crashes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveCrash",
+                                SD_BUS_ARGS("s", id, "b", interactive),
+                                SD_BUS_NO_RESULT,
+                                method_remove_crash, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TestKdump",
+                                SD_BUS_ARGS("b", interactive),
+                                SD_BUS_RESULT("s", test_id),
+                                method_test_kdump, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckKdump",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(sbs)", checks),
+                                method_check_kdump, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("CrashCaptured",
+                                SD_BUS_ARGS("s", id, "b", complete, "s", panic_line, "s", path),
+                                0),
         SD_BUS_SIGNAL_WITH_ARGS("HistoryEvent",
                                 SD_BUS_ARGS("t", time, "s", image, "s", event, "s", detail),
                                 0),

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "ima-replay.h"
 #include "polkit.h"
 
 void manager_ima_snapshot(Manager *m, const char *why) {
@@ -135,7 +136,12 @@ void manager_ima_verify(Manager *m) {
 
 int manager_append_ima(Manager *m, sd_bus_message *reply) {
         const ImaVerification *v = &m->ima;
-        return sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+        char banks[64] = "";
+        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                if (v->banks & (1u << b))
+                        snprintf(banks + strlen(banks), sizeof(banks) - strlen(banks), "%s%s", *banks ? "," : "",
+                                 ima_bank_name((ImaBank) b));
+        return sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
                                      "Status", "s", v->status,
                                      "Method", "s", v->method,
                                      "BootsInChain", "u", v->boots_in_chain,
@@ -144,6 +150,9 @@ int manager_append_ima(Manager *m, sd_bus_message *reply) {
                                      "BootAggregate", "s", v->boot_aggregate > 0 ? "ok" : v->boot_aggregate == 0 ? "mismatch" : "unchecked",
                                      "GapBoot", "s", v->gap_boot,
                                      "GapAfterRecord", "t", v->gap_after_record,
+                                     "GapBeforeRecord", "t", v->gap_before_record,
+                                     "GapUnaccounted", "x", v->gap_unaccounted,
+                                     "Banks", "s", banks,
                                      "Detail", "s", v->detail);
 }
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "manager-crash.h"
 #include "auto-reload.h"
 #include "polkit.h"
 
@@ -236,5 +237,6 @@ int manager_startup(Manager *m) {
         manager_ima_import_handover(m);
         manager_ima_verify(m);
         manager_ima_snapshot(m, "start-up");
+        (void) manager_crash_scan(m);
         return 0;
 }

@@ -45,6 +45,19 @@ typedef struct Image {
         sd_event_source *retry_source;
 } Image;
 
+/* kexecctl test-kdump: armed before the crash, settled on the next boot
+ * by the crash record that carries its id (kdump-test.json). */
+typedef struct KdumpTest {
+        char id[48];
+        char result[16];          /* "", "armed", "passed", "failed" */
+        uint64_t requested_usec;
+        char boot_id[33];         /* the boot that was crashed */
+        char crash_id[40];
+        uint64_t panic_to_dump_usec;
+        char detail[512];
+        bool armed;               /* this boot: put the id on the kdump command line */
+} KdumpTest;
+
 struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -67,6 +80,7 @@ struct Manager {
         /* VerifyIma is open to anyone: a verification is reused while the
          * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
+        KdumpTest kdump_test;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -144,6 +158,13 @@ int property_get_crash_regions(sd_bus *bus, const char *path, const char *interf
                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
 int property_get_devicetree(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
+/* manager-boot.c */
+/* Resolves in->entry ("default", "running" or an id) into a copy of `in`
+ * with the entry's kernel, initrds (unless `in` has its own) and options;
+ * NoSuchBootEntry when there is no such entry. */
+int manager_resolve_entry(Manager *m, ImageType type, const ImageSpec *in, ImageSpec *out, sd_bus_error *error);
+int method_list_boot_entries(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];

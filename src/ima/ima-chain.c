@@ -29,6 +29,17 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
+/* What one snapshot of a boot saw: how many records, and IMA's PCR 10 in
+ * each bank (read before the list). A boot keeps the checkpoints of its
+ * snapshots so that a gap inside its saved list can be placed between two
+ * of them. */
+#define CHECKPOINTS_MAX 32
+typedef struct Checkpoint {
+        uint64_t records;
+        unsigned banks;
+        uint8_t pcr10[_IMA_BANK_MAX][IMA_DIGEST_MAX];
+} Checkpoint;
+
 typedef struct SavedBoot {
         char *dir;        /* full path */
         char *boot_id;
@@ -37,12 +48,16 @@ typedef struct SavedBoot {
         uint64_t records; /* counted by load_boot()'s pass */
         ImaPcrs pcrs;     /* read with the last snapshot */
         unsigned pcr_banks;
+        uint64_t meta_records; /* what the last snapshot says it saved */
+        Checkpoint *checkpoints;
+        size_t n_checkpoints;
 } SavedBoot;
 
 static void saved_boot_done(SavedBoot *s) {
         free(s->dir);
         free(s->boot_id);
         free(s->release);
+        free(s->checkpoints);
         *s = (SavedBoot) {};
 }
 
@@ -72,6 +87,30 @@ static int read_meta(const char *dir, SavedBoot *s) {
                      ? strdup(json_object_get_string(v)) : strdup("");
         s->bytes = json_object_object_get_ex(o, "bytes", &v) && json_object_is_type(v, json_type_int)
                    ? json_object_get_uint64(v) : 0;
+        s->meta_records = json_object_object_get_ex(o, "records", &v) && json_object_is_type(v, json_type_int)
+                          ? json_object_get_uint64(v) : 0;
+        if (json_object_object_get_ex(o, "checkpoints", &v) && json_object_is_type(v, json_type_array)) {
+                size_t n = MIN(json_object_array_length(v), (size_t) CHECKPOINTS_MAX);
+                s->checkpoints = calloc(n + 1, sizeof(Checkpoint));
+                if (!s->checkpoints)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++) {
+                        json_object *c = json_object_array_get_idx(v, i), *rec, *p10;
+                        Checkpoint *cp = &s->checkpoints[s->n_checkpoints];
+                        if (!json_object_is_type(c, json_type_object) || !json_object_object_get_ex(c, "records", &rec) ||
+                            !json_object_is_type(rec, json_type_int) || !json_object_object_get_ex(c, "pcr10", &p10) ||
+                            !json_object_is_type(p10, json_type_object))
+                                continue;
+                        cp->records = json_object_get_uint64(rec);
+                        json_object_object_foreach(p10, bank_name, hex) {
+                                int bank = ima_bank_from_name(bank_name);
+                                if (bank >= 0 && json_object_is_type(hex, json_type_string) &&
+                                    ima_unhex(json_object_get_string(hex), cp->pcr10[bank], ima_bank_size(bank)) >= 0)
+                                        cp->banks |= 1u << bank;
+                        }
+                        s->n_checkpoints++;
+                }
+        }
         if (json_object_object_get_ex(o, "pcrs", &pcrs) && json_object_is_type(pcrs, json_type_object)) {
                 json_object_object_foreach(pcrs, bank_name, bank_obj) {
                         int bank = ima_bank_from_name(bank_name);
@@ -316,11 +355,28 @@ static bool boot_id_is_valid(const char *id) {
         return true;
 }
 
-/* A saved boot's meta.json text (read back by read_meta()). */
+static json_object *checkpoint_to_json(uint64_t records, const uint8_t pcr10[_IMA_BANK_MAX][IMA_DIGEST_MAX],
+                                      unsigned banks) {
+        json_object *c = json_object_new_object(), *p = json_object_new_object();
+        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                if (banks & (1u << b)) {
+                        char hex[2 * IMA_DIGEST_MAX + 1];
+                        ima_hex(pcr10[b], ima_bank_size(b), hex);
+                        json_object_object_add(p, ima_bank_name(b), json_object_new_string(hex));
+                }
+        json_object_object_add(c, "records", json_object_new_uint64(records));
+        json_object_object_add(c, "pcr10", p);
+        return c;
+}
+
+/* A saved boot's meta.json text (read back by read_meta()): this snapshot,
+ * and the checkpoints of the boot's earlier ones (`prev`, may be NULL),
+ * the first and the latest kept when there are too many. */
 static char *meta_format(const char *boot_id, const char *release, size_t records, size_t bytes,
-                         const ImaPcrs *pcrs, unsigned banks) {
+                         const ImaPcrs *pcrs, unsigned banks, const SavedBoot *prev) {
         _cleanup_(json_object_putp) json_object *meta = json_object_new_object();
-        if (!meta)
+        json_object *cps = json_object_new_array();
+        if (!meta || !cps)
                 return NULL;
         json_object_object_add(meta, "boot_id", json_object_new_string(boot_id));
         json_object_object_add(meta, "kernel_release", json_object_new_string(strempty(release)));
@@ -328,6 +384,23 @@ static char *meta_format(const char *boot_id, const char *release, size_t record
         json_object_object_add(meta, "records", json_object_new_uint64(records));
         json_object_object_add(meta, "bytes", json_object_new_uint64(bytes));
         json_object_object_add(meta, "pcrs", pcrs_to_json(pcrs, banks));
+        size_t n = prev ? prev->n_checkpoints : 0;
+        for (size_t i = 0; i < n; i++)
+                if (i == 0 || n - i < CHECKPOINTS_MAX - 1) {
+                        const Checkpoint *cp = &prev->checkpoints[i];
+                        if (cp->records <= records)
+                                json_object_array_add(cps, checkpoint_to_json(cp->records, cp->pcr10, cp->banks));
+                }
+        uint8_t pcr10[_IMA_BANK_MAX][IMA_DIGEST_MAX] = {};
+        unsigned cp_banks = 0;
+        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                if ((banks & (1u << b)) && (pcrs->valid[b] & (1u << 10))) {
+                        memcpy(pcr10[b], pcrs->value[b][10], IMA_DIGEST_MAX);
+                        cp_banks |= 1u << b;
+                }
+        if (cp_banks)
+                json_object_array_add(cps, checkpoint_to_json(records, pcr10, cp_banks));
+        json_object_object_add(meta, "checkpoints", cps);
         return strdup(json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY));
 }
 
@@ -464,7 +537,7 @@ static int chain_save(const char *state_dir, const char *boot_id, const char *re
                 goto finish;
         }
 
-        meta = meta_format(boot_id, release, l.reader.records, l.reader.offset, pcrs, banks);
+        meta = meta_format(boot_id, release, l.reader.records, l.reader.offset, pcrs, banks, &prev);
         if (!meta) {
                 r = -ENOMEM;
                 goto finish;
@@ -718,6 +791,79 @@ static void verification_from_error(ImaVerification *v, int r, const ImaParseErr
         }
 }
 
+/* A replay of one bank in one mode from one start, walking the boot's
+ * checkpoints in order: each must match IMA's PCR at a prefix no longer
+ * than the records it saw (its PCRs were read before its list). */
+typedef struct CheckpointWalk {
+        ImaPcrs state;
+        ImaBank bank;
+        ImaReplayMode mode;
+        size_t next;        /* first checkpoint not matched */
+        uint64_t ok_prefix; /* records verified by the last matched checkpoint */
+        bool failed;
+} CheckpointWalk;
+
+static void walk_check(CheckpointWalk *w, const SavedBoot *s, uint64_t prefix) {
+        while (!w->failed && w->next < s->n_checkpoints) {
+                const Checkpoint *cp = &s->checkpoints[w->next];
+                if (!(cp->banks & (1u << w->bank)) || cp->records < prefix) {
+                        /* Passed its record count without a match. */
+                        w->failed = cp->banks & (1u << w->bank);
+                        if (!w->failed)
+                                w->next++;
+                        continue;
+                }
+                if (memcmp(w->state.value[w->bank][10], cp->pcr10[w->bank], ima_bank_size(w->bank)) != 0)
+                        return;
+                w->next++;
+                w->ok_prefix = prefix;
+        }
+}
+
+/* Places a gap inside saved boot `s`, whose list replays to none of the
+ * PCRs its snapshots read: between the last checkpoint some replay (from
+ * the chain so far or from zero, any bank, either mode) reaches and the
+ * next one. Without checkpoints (older meta.json) it stays unplaced. */
+static void locate_gap_inside(const SavedBoot *s, const ImaPcrs *chain, const ImaPcrs *zero, unsigned banks,
+                              ImaVerification *v) {
+        _cleanup_(list_stream_done) ListStream l = { .fd = -EBADF };
+        _cleanup_free_ CheckpointWalk *w = NULL;
+        size_t n = 0;
+        ImaRecord rec;
+
+        if (s->n_checkpoints == 0 || list_stream_open(&(ListSource) { .saved = s }, &l) < 0)
+                return;
+        w = calloc(2 * _IMA_BANK_MAX * 2, sizeof(CheckpointWalk));
+        if (!w)
+                return;
+        for (int start = 0; start < 2; start++)
+                for (int b = 0; b < _IMA_BANK_MAX; b++)
+                        for (int mode = 0; mode < 2; mode++)
+                                if (banks & (1u << b)) {
+                                        w[n] = (CheckpointWalk) { .state = start ? *zero : *chain, .bank = (ImaBank) b,
+                                                                  .mode = (ImaReplayMode) mode };
+                                        walk_check(&w[n], s, 0);
+                                        n++;
+                                }
+        while (ima_reader_next(&l.reader, &rec, NULL) > 0) {
+                ImaRecordDigests d;
+                ima_record_digests(&rec, banks, true, &d);
+                for (size_t i = 0; i < n; i++)
+                        if (!w[i].failed && w[i].next < s->n_checkpoints) {
+                                ima_extend(&w[i].state, w[i].bank, &rec, &d, w[i].mode);
+                                walk_check(&w[i], s, l.reader.records);
+                        }
+        }
+        const CheckpointWalk *best = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!best || w[i].next > best->next || (w[i].next == best->next && w[i].ok_prefix > best->ok_prefix))
+                        best = &w[i];
+        if (!best || best->next >= s->n_checkpoints)
+                return;
+        v->gap_after_record = best->ok_prefix;
+        v->gap_before_record = s->checkpoints[best->next].records;
+}
+
 int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
         _cleanup_free_ char *boot_id = NULL;
         _cleanup_free_ Pass *p = NULL;
@@ -731,7 +877,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
         unsigned banks = 0;
         int r;
 
-        *v = (ImaVerification) { .boot_aggregate = -1 };
+        *v = (ImaVerification) { .boot_aggregate = -1, .gap_unaccounted = -1 };
         p = calloc(1, sizeof(Pass));
         if (!p)
                 return -ENOMEM;
@@ -764,7 +910,8 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
          * the TPM)? */
         state = zero;
         uint64_t counted = 0;
-        bool gap = false;
+        bool gap = false, gap_inside = false;
+        const SavedBoot *gap_saved = NULL;
         for (size_t k = 0; k < past; k++) {
                 SavedBoot *s = &boots[k];
                 const ListSource src = { .saved = s };
@@ -793,8 +940,15 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                 } else {
                         if (!gap) {
                                 gap = true;
+                                gap_inside = true;
+                                gap_saved = s;
                                 snprintf(v->gap_boot, sizeof(v->gap_boot), "%s", s->boot_id);
                                 v->gap_after_record = 0;
+                                locate_gap_inside(s, &state, &zero, sb ? sb : banks, v);
+                                /* kexecd's own count of what it saved says how many
+                                 * are missing at least when the list got shorter. */
+                                if (s->meta_records > n)
+                                        v->gap_unaccounted = (int64_t) (s->meta_records - n);
                         }
                         chosen = skip ? ALT_CARRIED : ALT_ON_TOP;
                         memset(bm, 0, sizeof(bm));
@@ -848,25 +1002,45 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                 goto done;
         }
 
-        /* (c) a gap: name the last boot whose snapshot matched and where. */
+        /* (c) a gap: name the boot, where in it, and what to do. */
         if (past == 0) {
                 snprintf(v->status, sizeof(v->status), "mismatch");
                 snprintf(v->detail, sizeof(v->detail),
                          "the current list does not replay to the TPM and no earlier boot is saved");
+        } else if (gap_inside) {
+                char where[160], missing[128] = "";
+                snprintf(v->status, sizeof(v->status), "gap");
+                if (v->gap_before_record > 0)
+                        snprintf(where, sizeof(where), "records are missing or altered between record %" PRIu64
+                                 " and record %" PRIu64, v->gap_after_record, v->gap_before_record);
+                else
+                        snprintf(where, sizeof(where), "records are missing or altered (no earlier snapshot of it "
+                                 "replays either, so not placed)");
+                if (v->gap_unaccounted > 0)
+                        snprintf(missing, sizeof(missing), " (%" PRId64 " extend(s) unaccounted for: kexecd saved %" PRIu64
+                                 " records of it, the list now holds %" PRIu64 ")", v->gap_unaccounted,
+                                 gap_saved->meta_records, gap_saved->records);
+                snprintf(v->detail, sizeof(v->detail),
+                         "boot %s's saved list does not replay to the PCRs its snapshots read: %s%s; its saved list "
+                         "was changed or damaged after it was written (restore %s/ima from a backup); "
+                         "the chain verifies again after a cold reboot",
+                         v->gap_boot, where, missing, state_dir);
         } else {
                 snprintf(v->status, sizeof(v->status), "gap");
                 if (!gap) {
                         /* Every saved boot matched its own snapshot: the
                          * missing measurements are those of the last saved
-                         * boot after its last snapshot. */
+                         * boot after its last snapshot; how many cannot be
+                         * known (only their hashes are in the TPM). */
                         SavedBoot *s = &boots[past - 1];
                         snprintf(v->gap_boot, sizeof(v->gap_boot), "%s", s->boot_id);
                         v->gap_after_record = s->records;
                 }
                 snprintf(v->detail, sizeof(v->detail),
                          "measurements missing after record %" PRIu64 " of boot %s (saved chain: %zu boot(s)); "
-                         "if that boot ended with a kexec, its shutdown hook did not hand the rest of its list over "
-                         "(its console shows why: kexecd-shutdown); the chain verifies again after a cold reboot",
+                         "how many is unknown: only their sum is in the TPM. If that boot ended with a kexec, its "
+                         "shutdown hook did not hand the rest of its list over (its console shows why: kexecd-shutdown); "
+                         "the chain verifies again after a cold reboot",
                          v->gap_after_record, v->gap_boot, past);
         }
         v->boots_in_chain = (unsigned) past + 1;
@@ -1001,7 +1175,7 @@ int ima_snapshot_to_memory(Backend *b, char **ret_meta, uint8_t **ret_list, size
         if (r < 0)
                 return r;
         (void) backend_read_string(b, KERNEL_OSRELEASE, &release);
-        *ret_meta = meta_format(boot_id, release, reader.records, size, &pcrs, banks);
+        *ret_meta = meta_format(boot_id, release, reader.records, size, &pcrs, banks, NULL);
         if (!*ret_meta)
                 return -ENOMEM;
         *ret_list = TAKE_PTR(list);

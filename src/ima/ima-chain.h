@@ -32,6 +32,8 @@ typedef struct ImaVerification {
         unsigned banks;         /* bitmask of banks compared */
         char gap_boot[64];
         uint64_t gap_after_record;
+        uint64_t gap_before_record; /* the gap lies before this record (0: not placed) */
+        int64_t gap_unaccounted;    /* extends missing from the saved list, -1 unknown */
         char detail[512];
 } ImaVerification;
 

@@ -74,14 +74,26 @@ static size_t arg_key_len(const char *arg) {
         return eq ? (size_t) (eq - arg) : strlen(arg);
 }
 
-static bool arg_has_key(const char *arg, const char *key, size_t key_len) {
-        return arg_key_len(arg) == key_len && strncmp(arg, key, key_len) == 0;
+/* The kernel's parameq() and systemd's proc_cmdline_key_streq() take '-'
+ * and '_' as the same: "nr-cpus=2" is nr_cpus=. */
+static bool keys_equal(const char *a, size_t a_len, const char *b, size_t b_len) {
+        if (a_len != b_len)
+                return false;
+        for (size_t i = 0; i < a_len; i++) {
+                char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+                if (x != y)
+                        return false;
+        }
+        return true;
+}
+
+static bool args_same_key(const char *a, const char *b) {
+        return keys_equal(a, arg_key_len(a), b, arg_key_len(b));
 }
 
 static bool args_contain_key(char **args, const char *arg) {
-        size_t k = arg_key_len(arg);
         for (char **a = args; a && *a; a++)
-                if (arg_has_key(*a, arg, k))
+                if (args_same_key(*a, arg))
                         return true;
         return false;
 }
@@ -99,10 +111,39 @@ static int append_arg(char **buf, size_t *len, const char *arg) {
         return 0;
 }
 
-int cmdline_reuse(const char *running, bool kdump, const char *kdump_extra, const char *append, char **ret) {
-        _cleanup_strv_free_ char **args = NULL, **extra = NULL;
+CmdlineArch cmdline_arch_from_kernel_format(const char *inner) {
+        if (streq_ptr(inner, "bzImage"))
+                return CMDLINE_ARCH_X86_64;
+        if (streq_ptr(inner, "arm64-Image"))
+                return CMDLINE_ARCH_AARCH64;
+        return CMDLINE_ARCH_UNKNOWN;
+}
+
+static bool rule_applies(const CmdlineRule *rule, bool kdump, CmdlineArch arch) {
+        if (!(rule->images & (kdump ? CMDLINE_IMAGE_KDUMP : CMDLINE_IMAGE_KEXEC)))
+                return false;
+        /* Unknown architecture: only what holds everywhere. */
+        return rule->arches == CMDLINE_ARCH_ALL || (arch != CMDLINE_ARCH_UNKNOWN && (rule->arches & arch));
+}
+
+/* Whether a running argument stays in the reused line. */
+static bool running_arg_kept(const char *arg, bool kdump, CmdlineArch arch, char **extra) {
+        size_t n;
+        const CmdlineRule *rules = cmdline_rules(&n);
+
+        for (size_t k = 0; k < n; k++)
+                if (rule_applies(&rules[k], kdump, arch) && args_same_key(arg, rules[k].arg))
+                        return false;   /* dropped, or set by an addition */
+        /* The extras override same keys. */
+        return !(kdump && args_contain_key(extra, arg));
+}
+
+int cmdline_reuse(const char *running, bool kdump, CmdlineArch arch, const char *kdump_extra, const char *append,
+                  char **ret) {
+        _cleanup_strv_free_ char **args = NULL, **extra = NULL, **appended = NULL;
         _cleanup_free_ char *out = strdup("");
-        size_t len = 0;
+        size_t len = 0, n_rules;
+        const CmdlineRule *rules = cmdline_rules(&n_rules);
         int r;
 
         if (!out)
@@ -115,19 +156,24 @@ int cmdline_reuse(const char *running, bool kdump, const char *kdump_extra, cons
                 if (r < 0)
                         return r;
         }
+        r = cmdline_split(strempty(append), &appended);
+        if (r < 0)
+                return r;
 
         for (char **a = args; *a; a++) {
-                /* The boot loader's note of which file it loaded is a lie
-                 * for a kexec'd kernel. */
-                if (arg_has_key(*a, "BOOT_IMAGE", 10))
+                if (!running_arg_kept(*a, kdump, arch, extra))
                         continue;
-                if (kdump) {
-                        /* A crash kernel must not reserve memory for another
-                         * crash kernel, and the extras override same keys. */
-                        if (arg_has_key(*a, "crashkernel", 11) || args_contain_key(extra, *a))
-                                continue;
-                }
                 r = append_arg(&out, &len, *a);
+                if (r < 0)
+                        return r;
+        }
+        /* The user's ExtraCmdline= and Append= win over the rules' additions. */
+        for (size_t k = 0; k < n_rules; k++) {
+                const CmdlineRule *rule = &rules[k];
+                if (rule->action != CMDLINE_RULE_ADD || !rule_applies(rule, kdump, arch) ||
+                    args_contain_key(extra, rule->arg) || args_contain_key(appended, rule->arg))
+                        continue;
+                r = append_arg(&out, &len, rule->arg);
                 if (r < 0)
                         return r;
         }

@@ -20,6 +20,16 @@ void kexecd_config_init(KexecdConfig *c) {
         *c = (KexecdConfig) {
                 .hotplug_quiet_usec = KEXECD_HOTPLUG_QUIET_USEC_DEFAULT,
                 .hotplug_max_delay_usec = KEXECD_HOTPLUG_MAX_DELAY_USEC_DEFAULT,
+                .capture = {
+                        .enabled = -1,
+                        .dump_level = KEXECD_CAPTURE_DUMP_LEVEL_DEFAULT,
+                        .compression = CAPTURE_COMPRESSION_AUTO,
+                        .keep_dumps = KEXECD_CAPTURE_KEEP_DUMPS_DEFAULT,
+                        .min_free_space = KEXECD_CAPTURE_MIN_FREE_DEFAULT,
+                        .final_action = CAPTURE_ACTION_REBOOT,
+                        .failure_action = CAPTURE_ACTION_REBOOT,
+                        .hook_timeout_usec = KEXECD_CAPTURE_HOOK_TIMEOUT_USEC_DEFAULT,
+                },
         };
         for (int i = 0; i < _IMAGE_TYPE_MAX; i++)
                 c->images[i].load_on_start = true;
@@ -29,6 +39,8 @@ void kexecd_config_done(KexecdConfig *c) {
         for (int i = 0; i < _IMAGE_TYPE_MAX; i++)
                 image_spec_done(&c->images[i].spec);
         free(c->kdump_extra_cmdline);
+        free(c->capture.dump_dir);
+        free(c->capture.dump_command);
         *c = (KexecdConfig) {};
 }
 
@@ -51,6 +63,85 @@ int parse_seconds(const char *v, uint64_t *ret_usec) {
         if (errno != 0 || end == v || *end != 0 || !isfinite(d) || d < 0 || d > 86400.0)
                 return -EINVAL;
         *ret_usec = (uint64_t) (d * 1e6 + 0.5);
+        return 0;
+}
+
+static const char *const compression_names[_CAPTURE_COMPRESSION_MAX] = {
+        [CAPTURE_COMPRESSION_ZSTD] = "zstd",
+        [CAPTURE_COMPRESSION_LZO] = "lzo",
+        [CAPTURE_COMPRESSION_SNAPPY] = "snappy",
+        [CAPTURE_COMPRESSION_ZLIB] = "zlib",
+        [CAPTURE_COMPRESSION_NONE] = "none",
+};
+
+const char *capture_compression_to_string(CaptureCompression c) {
+        if (c == CAPTURE_COMPRESSION_AUTO)
+                return "auto";
+        return c >= 0 && c < _CAPTURE_COMPRESSION_MAX ? compression_names[c] : NULL;
+}
+
+CaptureCompression capture_compression_from_string(const char *s) {
+        for (int i = 0; i < _CAPTURE_COMPRESSION_MAX; i++)
+                if (streq(s, compression_names[i]))
+                        return i;
+        return streq(s, "auto") || isempty(s) ? CAPTURE_COMPRESSION_AUTO : _CAPTURE_COMPRESSION_MAX;
+}
+
+static const char *const action_names[_CAPTURE_ACTION_MAX] = {
+        [CAPTURE_ACTION_REBOOT] = "reboot",
+        [CAPTURE_ACTION_POWEROFF] = "poweroff",
+        [CAPTURE_ACTION_HALT] = "halt",
+        [CAPTURE_ACTION_SHELL] = "shell",
+};
+
+const char *capture_action_to_string(CaptureAction a) {
+        return a >= 0 && a < _CAPTURE_ACTION_MAX ? action_names[a] : NULL;
+}
+
+CaptureAction capture_action_from_string(const char *s) {
+        for (int i = 0; i < _CAPTURE_ACTION_MAX; i++)
+                if (streq(s, action_names[i]))
+                        return i;
+        return _CAPTURE_ACTION_MAX;
+}
+
+int parse_size(const char *v, uint64_t *ret) {
+        char *end;
+        uint64_t mult = 1;
+
+        /* strtoull would accept "-1" (as 2^64-1) and leading blanks. */
+        if (!v || *v < '0' || *v > '9')
+                return -EINVAL;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno != 0)
+                return -ERANGE;
+        if (*end) {
+                switch (*end) {
+                case 'K': case 'k': mult = 1ULL << 10; break;
+                case 'M': case 'm': mult = 1ULL << 20; break;
+                case 'G': case 'g': mult = 1ULL << 30; break;
+                case 'T': case 't': mult = 1ULL << 40; break;
+                default: return -EINVAL;
+                }
+                if (end[1] != 0)
+                        return -EINVAL;
+        }
+        if (n > UINT64_MAX / mult)
+                return -ERANGE;
+        *ret = (uint64_t) n * mult;
+        return 0;
+}
+
+static int parse_unsigned_max(const char *v, unsigned max, unsigned *ret) {
+        char *end;
+        if (!v || *v < '0' || *v > '9')
+                return -EINVAL;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno != 0 || *end != 0 || n > max)
+                return -EINVAL;
+        *ret = (unsigned) n;
         return 0;
 }
 
@@ -100,9 +191,34 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
         int r;
 
         if (streq(name, "Kernel")) {
+                /* "default": follow the boot loader's default entry;
+                 * "running": the installed kernel of the running release
+                 * (what a dump must match). docs/boot-entries.md. */
+                if (streq(value, "default") || streq(value, "running")) {
+                        free(ic->spec.kernel);
+                        ic->spec.kernel = NULL;
+                        return set_string(&ic->spec.entry, value);
+                }
                 if (!isempty(value) && !path_value_ok(p, name, value))
                         return -EINVAL;
+                free(ic->spec.entry);
+                ic->spec.entry = NULL;
                 return set_string(&ic->spec.kernel, value);
+        }
+        if (streq(name, "Entry") && isempty(value)) {
+                free(ic->spec.entry);
+                ic->spec.entry = NULL;
+                return 0;
+        }
+        if (streq(name, "Entry")) {
+                if (!isempty(value) && !image_spec_entry_valid(value)) {
+                        log_warning("%s: Entry= must be a boot entry id (no '/', at most %u bytes), ignoring: %s",
+                                    p->path, IMAGE_SPEC_ENTRY_MAX, value);
+                        return -EINVAL;
+                }
+                free(ic->spec.kernel);
+                ic->spec.kernel = NULL;
+                return set_string(&ic->spec.entry, value);
         }
         if (streq(name, "Initrd")) {
                 if (isempty(value)) {
@@ -157,6 +273,97 @@ static int parse_image_key(ParseContext *p, ImageConfig *ic, bool kdump, const c
         return 1; /* unknown */
 }
 
+/* The command is run by /bin/sh in the crash kernel: one line of UTF-8
+ * without control characters, bounded like a path. */
+static bool command_value_ok(const char *v) {
+        if (strlen(v) > KEXECD_PATH_MAX || !utf8_is_valid(v))
+                return false;
+        for (const unsigned char *p = (const unsigned char *) v; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static int parse_capture_key(ParseContext *p, CaptureConfig *cc, const char *name, const char *value) {
+        if (streq(name, "Enabled")) {
+                if (streq(value, "auto")) {
+                        cc->enabled = -1;
+                        return 0;
+                }
+                int b = parse_boolean(value);
+                if (b < 0) {
+                        log_warning("%s: Enabled= must be yes, no or auto, ignoring: %s", p->path, value);
+                        return -EINVAL;
+                }
+                cc->enabled = b;
+                return 0;
+        }
+        if (streq(name, "DumpDir")) {
+                if (!path_value_ok(p, name, value))
+                        return -EINVAL;
+                return set_string(&cc->dump_dir, value);
+        }
+        if (streq(name, "DumpLevel")) {
+                if (parse_unsigned_max(value, KEXECD_CAPTURE_DUMP_LEVEL_MAX, &cc->dump_level) < 0) {
+                        log_warning("%s: DumpLevel= must be 0..%u, ignoring: %s", p->path,
+                                    KEXECD_CAPTURE_DUMP_LEVEL_MAX, value);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (streq(name, "Compression")) {
+                CaptureCompression c = capture_compression_from_string(value);
+                if (c == _CAPTURE_COMPRESSION_MAX) {
+                        log_warning("%s: Compression= must be zstd, lzo, snappy, zlib, none or empty, ignoring: %s",
+                                    p->path, value);
+                        return -EINVAL;
+                }
+                cc->compression = c;
+                return 0;
+        }
+        if (streq(name, "KeepDumps")) {
+                if (parse_unsigned_max(value, KEXECD_CAPTURE_KEEP_DUMPS_MAX, &cc->keep_dumps) < 0) {
+                        log_warning("%s: KeepDumps= must be 0..%u, ignoring: %s", p->path,
+                                    KEXECD_CAPTURE_KEEP_DUMPS_MAX, value);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (streq(name, "MinFreeSpace")) {
+                if (parse_size(value, &cc->min_free_space) < 0) {
+                        log_warning("%s: MinFreeSpace= is not a size (bytes, K, M, G, T), ignoring: %s", p->path, value);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (streq(name, "DumpCommand")) {
+                if (!command_value_ok(value)) {
+                        log_warning("%s: DumpCommand= is too long, not UTF-8 or has control characters, ignoring", p->path);
+                        return -EINVAL;
+                }
+                return set_string(&cc->dump_command, value);
+        }
+        if (streq(name, "FinalAction") || streq(name, "FailureAction")) {
+                CaptureAction a = capture_action_from_string(value);
+                if (a == _CAPTURE_ACTION_MAX) {
+                        log_warning("%s: %s= must be reboot, poweroff, halt or shell, ignoring: %s", p->path, name, value);
+                        return -EINVAL;
+                }
+                *(streq(name, "FinalAction") ? &cc->final_action : &cc->failure_action) = a;
+                return 0;
+        }
+        if (streq(name, "HookTimeoutSec")) {
+                uint64_t usec;
+                if (parse_seconds(value, &usec) < 0 || usec == 0) {
+                        log_warning("%s: HookTimeoutSec= is not a positive number of seconds, ignoring: %s", p->path, value);
+                        return -EINVAL;
+                }
+                cc->hook_timeout_usec = usec;
+                return 0;
+        }
+        return 1; /* unknown */
+}
+
 /* Debian's inih is built without INI_HANDLER_LINENO, so messages name the
  * file and section, not the line. */
 static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
@@ -168,6 +375,8 @@ static int config_ini_handler(void *user, const char *section, const char *name,
                 r = parse_image_key(p, &c->images[IMAGE_KEXEC], false, name, value);
         else if (streq(section, "Kdump"))
                 r = parse_image_key(p, &c->images[IMAGE_KDUMP], true, name, value);
+        else if (streq(section, "Capture"))
+                r = parse_capture_key(p, &c->capture, name, value);
         else if (streq(section, "Hotplug")) {
                 uint64_t *dst = streq(name, "QuietPeriodSec") ? &c->hotplug_quiet_usec :
                                 streq(name, "MaxDelaySec") ? &c->hotplug_max_delay_usec : NULL;

@@ -40,6 +40,9 @@
 #define KEXECD_ERROR_STATE_NOT_SAVED      KEXECD_ERROR_PREFIX "StateNotSaved"       /* ENOSPC */
 #define KEXECD_ERROR_IMA_UNAVAILABLE      KEXECD_ERROR_PREFIX "ImaUnavailable"      /* EMEDIUMTYPE */
 #define KEXECD_ERROR_IMA_LOG_TOO_LARGE    KEXECD_ERROR_PREFIX "ImaLogTooLarge"      /* EOVERFLOW */
+#define KEXECD_ERROR_NO_SUCH_BOOT_ENTRY   KEXECD_ERROR_PREFIX "NoSuchBootEntry"     /* ESRCH */
+#define KEXECD_ERROR_NO_SUCH_CRASH        KEXECD_ERROR_PREFIX "NoSuchCrash"         /* ENOTDIR */
+#define KEXECD_ERROR_KDUMP_NOT_READY      KEXECD_ERROR_PREFIX "KdumpNotReady"       /* ENOTCONN */
 
 extern const sd_bus_error_map kexecd_error_map[];
 

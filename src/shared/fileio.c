@@ -54,10 +54,14 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
 }
 
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size) {
+        return read_full_file_at(AT_FDCWD, path, 0, max_size, ret, ret_size);
+}
+
+int read_full_file_at(int dir_fd, const char *path, int open_flags, size_t max_size, char **ret, size_t *ret_size) {
         struct stat st;
         /* O_NONBLOCK: a FIFO planted where a file should be must not make
          * the daemon hang in open(); it is refused below. */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)

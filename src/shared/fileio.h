@@ -10,6 +10,9 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
 /* read_full_file() reads regular files only (-EBADFD for FIFOs, devices,
  * sockets; -EISDIR for directories) and never blocks in open(). */
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* The same relative to dir_fd, with extra open flags (O_NOFOLLOW where a
+ * symlink must not redirect the read). */
+int read_full_file_at(int dir_fd, const char *path, int open_flags, size_t max_size, char **ret, size_t *ret_size);
 
 /* pread()s exactly `size` bytes at `offset`; -ENODATA if the file ends
  * first (it was truncated under us), so callers never read past the end. */

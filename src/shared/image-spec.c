@@ -5,6 +5,7 @@
 
 #include "image-spec.h"
 #include "macro.h"
+#include "utf8.h"
 
 static const char *const image_type_table[_IMAGE_TYPE_MAX] = {
         [IMAGE_KEXEC] = "kexec",
@@ -44,6 +45,8 @@ void image_spec_done(ImageSpec *s) {
         strv_free(s->initrds);
         free(s->cmdline);
         free(s->append);
+        free(s->entry);
+        free(s->entry_options);
         *s = (ImageSpec) {};
 }
 
@@ -66,7 +69,10 @@ int image_spec_copy(ImageSpec *dst, const ImageSpec *src) {
         c.initrds = strv_copy(src->initrds);
         c.cmdline = strdup(strempty(src->cmdline));
         c.append = src->append ? strdup(src->append) : NULL;
-        if ((src->kernel && !c.kernel) || !c.initrds || !c.cmdline || (src->append && !c.append)) {
+        c.entry = src->entry ? strdup(src->entry) : NULL;
+        c.entry_options = src->entry_options ? strdup(src->entry_options) : NULL;
+        if ((src->kernel && !c.kernel) || !c.initrds || !c.cmdline || (src->append && !c.append) ||
+            (src->entry && !c.entry) || (src->entry_options && !c.entry_options)) {
                 image_spec_done(&c);
                 return -ENOMEM;
         }
@@ -75,5 +81,15 @@ int image_spec_copy(ImageSpec *dst, const ImageSpec *src) {
 }
 
 bool image_spec_is_set(const ImageSpec *s) {
-        return s && !isempty(s->kernel);
+        return s && (!isempty(s->kernel) || !isempty(s->entry));
+}
+
+bool image_spec_entry_valid(const char *s) {
+        size_t n = s ? strlen(s) : 0;
+        if (n == 0 || n > IMAGE_SPEC_ENTRY_MAX || strchr(s, '/') || !utf8_is_valid(s))
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
 }

@@ -28,7 +28,18 @@ typedef struct ImageSpec {
         char *cmdline;   /* as requested: "" means "reuse the running one" */
         char *append;    /* appended to a reused command line, may be NULL */
         SyscallMode syscall;
+        /* A boot entry to follow instead of a fixed kernel (src/boot/):
+         * "default" (what the boot loader boots next), "running" (the
+         * installed kernel of the running release, for kdump) or an entry
+         * id. Resolved at every load, so a Reload follows the boot loader;
+         * `kernel` and `initrds` then hold what it resolved to last, and
+         * initrds given with the request win over the entry's. */
+        char *entry;
+        char *entry_options; /* the entry's options as resolved: the command line when `cmdline` is empty */
 } ImageSpec;
+
+/* Longest entry selector accepted (a file name). */
+#define IMAGE_SPEC_ENTRY_MAX 255u
 
 const char *image_type_to_string(ImageType t);
 ImageType image_type_from_string(const char *s);
@@ -37,4 +48,8 @@ SyscallMode syscall_mode_from_string(const char *s);
 
 void image_spec_done(ImageSpec *s);
 int image_spec_copy(ImageSpec *dst, const ImageSpec *src);
+/* Whether the spec names something to load: a kernel or a boot entry. */
 bool image_spec_is_set(const ImageSpec *s);
+/* Whether `s` is an acceptable entry selector: 1..IMAGE_SPEC_ENTRY_MAX
+ * bytes of printable UTF-8 without '/'. */
+bool image_spec_entry_valid(const char *s);

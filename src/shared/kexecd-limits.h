@@ -30,10 +30,32 @@
 #define KEXECD_LOAD_OPTIONS_MAX 8u
 
 /* State file: the largest accepted spec is KEXECD_INITRDS_MAX + 1 paths of
- * KEXECD_PATH_MAX bytes and three command lines; JSON escapes a byte to at
- * most six. The reader takes exactly this. */
-#define KEXECD_STATE_FILE_MAX (((KEXECD_INITRDS_MAX + 1u) * KEXECD_PATH_MAX + 4u * 4096u) * 6u + 65536u)
+ * KEXECD_PATH_MAX bytes, four command lines (with a boot entry's options)
+ * and an entry id; JSON escapes a byte to at most six. The reader takes
+ * exactly this. */
+#define KEXECD_STATE_FILE_MAX (((KEXECD_INITRDS_MAX + 1u) * KEXECD_PATH_MAX + 5u * 4096u) * 6u + 65536u)
 
 /* Configuration files (kexecd.conf and each drop-in) and drop-ins per dir. */
 #define KEXECD_CONFIG_FILE_MAX (64u * 1024u)
 #define KEXECD_CONFIG_DROPINS_MAX 128u
+
+/* Boot entries (src/boot/): one entry file (type 1 entries are a few hundred
+ * bytes; loader.conf likewise), the names looked at per directory (a
+ * machine keeps a handful of kernels; an ESP anyone can write to must not
+ * make a listing take minutes), and an EFI variable (an entry id in
+ * UTF-16 after a 4-byte header). */
+#define KEXECD_BOOT_ENTRY_FILE_MAX (64u * 1024u)
+#define KEXECD_BOOT_ENTRIES_PER_DIR_MAX 1024u
+#define KEXECD_BOOT_EFIVAR_MAX 4096u
+/* Crash records (crash.json, written by kexecd-capture in the crash kernel,
+ * read by kexecd and kexecctl; docs/capture.md). The writer never exceeds
+ * what the reader takes: hooks and strings are bounded before writing. */
+#define KEXECD_CRASH_RECORD_MAX (64u * 1024u)
+#define KEXECD_CRASH_STRING_MAX 4096u
+/* The panic line as recorded: enough for "Kernel panic - not syncing: "
+ * and a long reason, short enough for one line of kexecctl output. */
+#define KEXECD_CRASH_PANIC_LINE_MAX 512u
+#define KEXECD_CRASH_HOOKS_MAX 32u
+#define KEXECD_CRASH_HOOK_NAME_MAX 64u
+/* Crash directories listed under a DumpDir (the newest are kept). */
+#define KEXECD_CRASH_DIRS_MAX 256u

@@ -21,6 +21,7 @@
 #define KEXECD_MESSAGE_STALE        "3c0a4d55b2e54b2a9e6c2a8f1d7b0e06"
 #define KEXECD_MESSAGE_ADOPTED      "3c0a4d55b2e54b2a9e6c2a8f1d7b0e07"
 #define KEXECD_MESSAGE_IMA          "3c0a4d55b2e54b2a9e6c2a8f1d7b0e08"
+#define KEXECD_MESSAGE_CRASH        "3c0a4d55b2e54b2a9e6c2a8f1d7b0e09"
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

@@ -65,6 +65,8 @@ int image_state_format(const ImageState *s, char **ret) {
             (r = add_string(o, "kernel", s->spec.kernel)) < 0 ||
             (r = add_string(o, "cmdline", strempty(s->spec.cmdline))) < 0 ||
             (r = add_string(o, "append", s->spec.append)) < 0 ||
+            (r = add_string(o, "entry", s->spec.entry)) < 0 ||
+            (r = add_string(o, "entry_options", s->spec.entry_options)) < 0 ||
             (r = add_string(o, "syscall", syscall_mode_to_string(s->spec.syscall))) < 0 ||
             (r = add_string(o, "effective_cmdline", s->effective_cmdline)) < 0 ||
             (r = add_string(o, "kernel_sha256", s->kernel_sha256)) < 0 ||
@@ -135,6 +137,8 @@ int image_state_parse(const char *text, ImageState *ret) {
         if ((r = get_string(o, "kernel", true, &s.spec.kernel)) < 0 ||
             (r = get_string(o, "cmdline", true, &s.spec.cmdline)) < 0 ||
             (r = get_string(o, "append", false, &s.spec.append)) < 0 ||
+            (r = get_string(o, "entry", false, &s.spec.entry)) < 0 ||
+            (r = get_string(o, "entry_options", false, &s.spec.entry_options)) < 0 ||
             (r = get_string(o, "syscall", false, &syscall)) < 0 ||
             (r = get_string(o, "effective_cmdline", false, &s.effective_cmdline)) < 0 ||
             (r = get_string(o, "kernel_sha256", false, &s.kernel_sha256)) < 0 ||
@@ -152,7 +156,9 @@ int image_state_parse(const char *text, ImageState *ret) {
             !utf8_is_valid(strempty(s.spec.append)) || !utf8_is_valid(strempty(s.effective_cmdline)) ||
             !utf8_is_valid(strempty(s.syscall_reason)) || !utf8_is_valid(strempty(s.kernel_format)) ||
             !utf8_is_valid(strempty(s.kernel_sha256)) || !utf8_is_valid(strempty(s.syscall_used)) ||
-            !utf8_is_valid(strempty(s.layout_fingerprint)))
+            !utf8_is_valid(strempty(s.layout_fingerprint)) || !utf8_is_valid(strempty(s.spec.entry_options)))
+                return -EBADMSG;
+        if (s.spec.entry && !image_spec_entry_valid(s.spec.entry))
                 return -EBADMSG;
         s.spec.syscall = syscall ? syscall_mode_from_string(syscall) : SYSCALL_AUTO;
         if (s.spec.syscall < 0)

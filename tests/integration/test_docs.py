@@ -98,7 +98,36 @@ def code_ima_statuses():
     return values
 
 
+def code_cmdline_rules():
+    """(action, key or key=value, images, arch, reason) of every RULE() line."""
+    code = strip_c_comments(read("src", "shared", "cmdline-rules.c"))
+    images = {"BOTH": "both", "KDUMP": "kdump", "KEXEC": "kexec"}
+    arches = {"ALL": "all", "X86_64": "x86_64", "AARCH64": "aarch64"}
+    return [(action.lower(), arg, images[img], arches[arch], reason)
+            for action, img, arch, arg, reason in
+            re.findall(r'RULE\((DROP|ADD), (\w+), (\w+), "([^"]+)", "([^"]+)"\)', code)]
+
+
+def documented_cmdline_rules():
+    rows = []
+    for line in section(read("docs", "configuration.md"), "### Crash kernel rules"):
+        m = re.match(r"\|\s*(drop|add) `([^`]+)`\s*\|\s*(\w+)\s*\|\s*(\w+)\s*\|\s*(.*?)\s*\|$", line)
+        if m:
+            action, arg = m.group(1), m.group(2)
+            if action == "drop":
+                arg = arg.rstrip("=")
+            rows.append((action, arg, m.group(3), m.group(4), m.group(5)))
+    return rows
+
+
 class DocsTest(unittest.TestCase):
+    def test_cmdline_rules_documented_are_those_in_code(self):
+        code = code_cmdline_rules()
+        self.assertGreater(len(code), 15, "the RULE() regex found almost nothing: %s" % code)
+        documented = documented_cmdline_rules()
+        self.assertEqual(documented, code, "docs/configuration.md's crash kernel rules differ from "
+                         "src/shared/cmdline-rules.c (same order, same reasons)")
+
     def test_history_events_documented_are_those_recorded(self):
         documented = documented_events()
         self.assertEqual(len(documented), len(set(documented)), "an event is listed twice: %s" % documented)

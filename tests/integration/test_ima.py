@@ -211,9 +211,11 @@ class ImaChainTest(KexecdTestCase):
         self.assertEqual(v["Status"], "gap", v["Detail"])
         self.assertEqual(v["GapBoot"], "boot-1")
         self.assertEqual(v["GapAfterRecord"], 21)
+        self.assertEqual(v["GapUnaccounted"], -1)  # only their sum is in the TPM
         self.assertIn("boot-1", v["Detail"])
         p = self.kexecctl("ima", "verify", check=9)
         self.assertIn("gap", p.stdout)
+        self.assertIn("Unaccounted: unknown", p.stdout)
 
     def test_deliberately_dropped_saved_record_is_a_gap(self):
         self.stop_daemon()
@@ -230,7 +232,43 @@ class ImaChainTest(KexecdTestCase):
         json.dump(meta, open(meta_path, "w"))
         self.boot("boot-2", g.sample_boot(self.tpm09, 5, salt="2"))
         self.start_daemon()
-        self.assertEqual(self.manager.VerifyIma()["Status"], "gap")
+        v = self.manager.VerifyIma()
+        self.assertEqual((v["Status"], v["GapBoot"]), ("gap", "boot-1"), v["Detail"])
+        # kexecd's own count of what it saved says how many are missing.
+        self.assertEqual(v["GapUnaccounted"], 1)
+        self.assertIn("kexecd saved 21 records of it, the list now holds 20", v["Detail"])
+        p = self.kexecctl("ima", "verify", check=9)
+        self.assertIn("Unaccounted: 1 extend(s)", p.stdout)
+
+    def test_record_removed_inside_a_saved_boot_is_placed(self):
+        # Three snapshots of boot-1 (start-up: 21 records, PrepareKexec: 26,
+        # stop: 31), then one record between the first two is removed from
+        # the saved list: the gap is placed between records 21 and 26.
+        self.load("kexec")
+        self.measure([g.ima_ng("/usr/bin/a%d" % i, b"a%d" % i) for i in range(5)])
+        self.apply()
+        self.manager.PrepareKexec(False)
+        self.measure([g.ima_ng("/usr/bin/b%d" % i, b"b%d" % i) for i in range(5)])
+        self.apply()
+        self.stop_daemon()
+        boot_dir = os.path.join(self.state, "ima", os.listdir(os.path.join(self.state, "ima"))[0])
+        import json
+        meta = json.load(open(os.path.join(boot_dir, "meta.json")))
+        self.assertEqual([c["records"] for c in meta["checkpoints"]], [21, 26, 31])
+        victim = self.current[23].encode()
+        data = open(os.path.join(boot_dir, "log.bin"), "rb").read()
+        self.assertEqual(data.count(victim), 1)
+        open(os.path.join(boot_dir, "log.bin"), "wb").write(data.replace(victim, b""))
+        meta["bytes"] -= len(victim)
+        json.dump(meta, open(os.path.join(boot_dir, "meta.json"), "w"))
+        self.boot("boot-2", g.sample_boot(self.tpm09, 5, salt="2"))
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual((v["Status"], v["GapBoot"]), ("gap", "boot-1"), v["Detail"])
+        self.assertEqual((v["GapAfterRecord"], v["GapBeforeRecord"], v["GapUnaccounted"]), (21, 26, 1), v["Detail"])
+        self.assertIn("between record 21 and record 26", v["Detail"])
+        p = self.kexecctl("ima", "verify", check=9)
+        self.assertIn("Gap: boot boot-1 between record 21 and record 26", p.stdout)
 
     def test_saved_chain_changed_while_running_is_verified_again(self):
         # VerifyIma reuses its verdict only while the chain is unchanged:

@@ -6,12 +6,12 @@ import xml.etree.ElementTree as ET
 
 from fixture import KexecdTestCase, main
 
-MANAGER_METHODS = {"Load", "Unload", "Reload", "Status", "PrepareKexec", "GetHistory"}
+MANAGER_METHODS = {"Load", "Unload", "Reload", "Status", "PrepareKexec", "GetHistory", "ListBootEntries"}
 MANAGER_PROPERTIES = {"Version", "KernelRelease", "CrashKernelSize", "Lockdown", "KexecLoadDisabled",
                       "LoadLimitReboot", "LoadLimitPanic", "LayoutGeneration"}
 IMAGE_PROPERTIES = {"Name", "Loaded", "Kernel", "Initrds", "Cmdline", "KernelSHA256", "KernelFormat", "Syscall",
                     "SyscallReason", "LoadedAt", "LoadDurationUSec", "LastError", "Stale", "LayoutGeneration",
-                    "ReloadCount", "LastReloadReason", "Degraded"}
+                    "ReloadCount", "LastReloadReason", "Degraded", "Entry"}
 
 
 class IntrospectionTest(KexecdTestCase):
@@ -40,6 +40,8 @@ class IntrospectionTest(KexecdTestCase):
                          [("image", "s"), ("interactive", "b")])
         self.assertEqual([a.get("type") for a in methods["Status"].findall("arg")], ["a{sv}"])
         self.assertEqual([a.get("type") for a in methods["GetHistory"].findall("arg")], ["u", "a(tsss)"])
+        self.assertEqual([(a.get("name"), a.get("type")) for a in methods["ListBootEntries"].findall("arg")],
+                         [("entries", "a(ssssasssb)")])
         children = {n.get("name") for n in root.findall("node")}
         self.assertIn("image", children)
 

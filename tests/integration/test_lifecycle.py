@@ -20,10 +20,12 @@ class LifecycleTest(KexecdTestCase):
         self.load("kexec")
         self.assertEqual(self.recorded("kexec"), "root=/dev/vda1 ro quiet crashkernel=256M")
         self.load("kdump")
-        self.assertEqual(self.recorded("kdump"), "root=/dev/vda1 ro quiet irqpoll nr_cpus=1 reset_devices")
+        # The fake kernel is a bzImage: the x86_64 rules apply (docs/configuration.md).
+        self.assertEqual(self.recorded("kdump"), "root=/dev/vda1 ro numa=off cgroup_disable=memory udev.children-max=2 panic=10 disable_cpu_apicid=0 "
+                         "acpi_no_memhotplug irqpoll nr_cpus=1 reset_devices")
         self.load("kdump", options={"append": "console=ttyS0"})
-        self.assertEqual(self.recorded("kdump"),
-                         "root=/dev/vda1 ro quiet irqpoll nr_cpus=1 reset_devices console=ttyS0")
+        self.assertEqual(self.recorded("kdump"), "root=/dev/vda1 ro numa=off cgroup_disable=memory udev.children-max=2 panic=10 disable_cpu_apicid=0 "
+                         "acpi_no_memhotplug irqpoll nr_cpus=1 reset_devices console=ttyS0")
         self.assertEqual(self.image_props("kdump")["Cmdline"], self.recorded("kdump"))
 
     def test_kdump_extra_from_config(self):
@@ -32,7 +34,8 @@ class LifecycleTest(KexecdTestCase):
         self.stop_daemon()
         self.start_daemon()
         self.load("kdump")
-        self.assertEqual(self.recorded("kdump"), "root=/dev/vda1 ro maxcpus=1 quiet")
+        self.assertEqual(self.recorded("kdump"), "root=/dev/vda1 ro numa=off cgroup_disable=memory udev.children-max=2 panic=10 disable_cpu_apicid=0 "
+                         "acpi_no_memhotplug maxcpus=1 quiet")
 
     def test_multiple_initrds_are_concatenated(self):
         second = os.path.join(self.dir, "ucode.img")
@@ -181,6 +184,48 @@ class LayoutSignalTest(KexecdTestCase):
             ctx.iteration(False)
             time.sleep(0.01)
         self.assertIn(gen + 1, [c.get("LayoutGeneration") for c in changes], changes)
+
+class KdumpCmdlineRulesTest(KexecdTestCase):
+    """What breaks or bloats a crash kernel leaves the reused command line:
+    the loaded line, Status() and kexecctl status all show the filtered one."""
+    RUNNING = ("BOOT_IMAGE=/vmlinuz initrd=\\EFI\\initrd.img root=/dev/vda1 ro quiet crashkernel=256M "
+               "hugepagesz=2M hugepages=64 default_hugepagesz=2M cma=64M hugetlb_cma=1G mem=8G "
+               "memmap=16M$0x10000000 kexec_jump_back_entry=0x1000 nr_cpus=8 maxcpus=8 log_buf_len=4M "
+               "slub_debug=FZ panic=0 rd.lvm.lv=vg/root console=ttyS0")
+    FILTERED = ("root=/dev/vda1 ro rd.lvm.lv=vg/root console=ttyS0 numa=off cgroup_disable=memory "
+                "udev.children-max=2 panic=10 disable_cpu_apicid=0 acpi_no_memhotplug "
+                "irqpoll nr_cpus=1 reset_devices")
+
+    def root_options(self):
+        return {"cmdline": self.RUNNING}
+
+    def setUp(self):
+        super().setUp()
+        self.allow()
+
+    def test_kdump_line_is_filtered(self):
+        self.load("kdump")
+        recorded = open(os.path.join(self.root, "fake", "kdump.cmdline")).read()
+        self.assertEqual(recorded, self.FILTERED)
+        self.assertEqual(self.image_props("kdump")["Cmdline"], self.FILTERED)
+        self.assertEqual(self.status_json()["kdump"]["Cmdline"], self.FILTERED)
+        p = self.kexecctl("status", check=0)
+        self.assertIn("Cmdline: " + self.FILTERED, p.stdout)
+
+    def test_kexec_line_keeps_huge_pages(self):
+        self.load("kexec")
+        props = self.image_props("kexec")
+        self.assertIn("hugepages=64 ", props["Cmdline"])
+        self.assertIn("cma=64M ", props["Cmdline"])
+        self.assertNotIn("BOOT_IMAGE=", props["Cmdline"])
+        self.assertNotIn("initrd=", props["Cmdline"])
+
+    def test_user_append_wins(self):
+        self.load("kdump", options={"append": "panic=60 hugepages=8"})
+        line = self.image_props("kdump")["Cmdline"]
+        self.assertNotIn("panic=10", line)
+        self.assertTrue(line.endswith("reset_devices panic=60 hugepages=8"), line)
+
 
 if __name__ == "__main__":
     main()

@@ -17,6 +17,8 @@ static void fill(ImageState *s) {
         s->spec.cmdline = strdup("");
         s->spec.append = strdup("console=ttyS0 x=\"a b\"");
         s->spec.syscall = SYSCALL_LEGACY;
+        s->spec.entry = strdup("debian-6.1.0-13.conf");
+        s->spec.entry_options = strdup("root=/dev/vda1 ro");
         s->effective_cmdline = strdup("root=/dev/vda1 console=ttyS0 x=\"a b\"");
         s->kernel_sha256 = strdup("00ff");
         s->kernel_format = strdup("bzImage");
@@ -39,6 +41,8 @@ TEST(test_round_trip) {
         ASSERT_STREQ(b.spec.cmdline, "");
         ASSERT_STREQ(b.spec.append, a.spec.append);
         ASSERT_EQ(b.spec.syscall, SYSCALL_LEGACY);
+        ASSERT_STREQ(b.spec.entry, "debian-6.1.0-13.conf");
+        ASSERT_STREQ(b.spec.entry_options, "root=/dev/vda1 ro");
         ASSERT_STREQ(b.effective_cmdline, a.effective_cmdline);
         ASSERT_STREQ(b.syscall_reason, "requested");
         ASSERT_EQ(b.loaded_at_usec, a.loaded_at_usec);
@@ -70,6 +74,10 @@ TEST(test_torn_and_foreign_files) {
         test_write(dir, "kexec.json", "{\"kernel\": \"/k\", \"cmdline\": \"\", \"initrds\": []}");
         ASSERT_EQ(image_state_load(dir, IMAGE_KEXEC, &s), 0);
         ASSERT_STREQ(s.spec.kernel, "/k");
+        image_state_done(&s);
+        /* an entry id that could not have been accepted is not ours */
+        test_write(dir, "kexec.json", "{\"kernel\": \"/k\", \"cmdline\": \"\", \"initrds\": [], \"entry\": \"../x\"}");
+        ASSERT_EQ(image_state_load(dir, IMAGE_KEXEC, &s), -EBADMSG);
 }
 
 TEST(test_atomic_write_keeps_old_content_on_failure) {

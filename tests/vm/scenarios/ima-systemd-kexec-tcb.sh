@@ -34,5 +34,8 @@ stage_second() {
     [ $rc -eq 0 ] || vm_fail "the chain does not verify (exit $rc)"
     vm_expect_contains "verified by the chain" "$out" "Verified by: chain"
     vm_expect_contains "two boots" "$out" "Boots in chain: 2"
+    banks=$(echo "$out" | sed -n 's/.*Banks compared: //p')
+    vm_expect_contains "the sha1 bank compared" "$banks" "sha1"
+    vm_expect_contains "the sha256 bank compared" "$banks" "sha256"
     vm_pass
 }
