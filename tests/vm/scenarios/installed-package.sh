@@ -13,7 +13,7 @@
 # vm-append: systemd.status_unit_format=name
 # vm-console: install-deb: dpkg -i /vm/kexecd.deb: exit status 0
 # vm-console: kexecd: the kexec image is loaded and matches
-# vm-timeout: 600
+# vm-timeout: 900
 
 MARKER=vm.marker=installed-package-5c1d
 
@@ -37,6 +37,11 @@ stage_first() {
     [ "${pid:-0}" -gt 0 ] || vm_fail "kexecd.service has no main PID"
     vm_expect_eq "kexecd's executable" "$(readlink "/proc/$pid/exe")" /usr/libexec/kexecd
     [ -x /lib/systemd/system-shutdown/kexecd-shutdown ] || vm_fail "no system-shutdown hook"
+    # kexecd-capture.service belongs to the crash kernel: not enabled, not run.
+    vm_expect_eq "kexecd-capture.service state" "$(systemctl is-enabled kexecd-capture.service)" static
+    vm_expect_eq "kexecd-capture.service not run" "$(systemctl is-active kexecd-capture.service)" inactive
+    # postinst (dh_installtmpfiles) created kexecd's dump directory.
+    vm_expect_eq "/var/crash from tmpfiles.d" "$(stat -c '%a %U' /var/crash 2>&1)" "700 root"
 
     vm_expect "kexecctl status" kexecctl status
     vm_expect_contains "kexecctl status" "$(kexecctl status)" "kexecd version: "
