@@ -22,13 +22,15 @@
 #define ACTION_TIMEOUT_USEC (60ULL * 1000000ULL)
 
 static void help(void) {
-        printf("kexecd-capture [OPTIONS]\n\n"
+        printf("Usage: kexecd-capture [OPTIONS]\n\n"
                "Saves a crash dump from /proc/vmcore, then reboots (runs in the crash kernel).\n\n"
+               "Options:\n"
                "  -h --help         Show this help\n"
                "     --version      Show the version\n"
                "     --show-config  Print the effective [Capture] settings and what the\n"
                "                    installed makedumpfile supports, then exit (no dump, no action)\n"
-               "     --no-action    Do not run FinalAction=/FailureAction= (for trying it by hand)\n");
+               "     --no-action    Do not run FinalAction=/FailureAction= (for trying it by hand)\n"
+               "\nSee kexecd-capture(8).\n");
 }
 
 static int run_action(const CapturePaths *paths, CaptureAction a) {

@@ -90,6 +90,15 @@ static void print_status(json_object *s) {
                 field("Crash kernel", "%snone reserved%s (boot with crashkernel= to use kdump)", ansi_yellow(), ansi_normal());
         else
                 field("Crash kernel", "%s reserved", strna(crash));
+        /* Only where there is an estimate: without a reservation the line
+         * above already says so, without a kdump image nothing needs it. */
+        uint64_t need = json_get_u64(s, "CrashKernelRecommended");
+        if (need > 0 && json_get_u64(s, "CrashKernelSize") > 0 && !json_get_bool(s, "CrashKernelSufficient")) {
+                _cleanup_free_ char *need_text = format_bytes(need);
+                field("", "%sWARNING: too small, the kdump image needs %s: a crash may not be captured%s",
+                      ansi_red(), strna(need_text), ansi_normal());
+                field("", "(kexecctl estimate-crashkernel explains; raise crashkernel=)");
+        }
         if (json_object_object_get_ex(s, "CrashKernelRegions", &regions))
                 for (size_t k = 0; k < json_object_array_length(regions); k++) {
                         json_object *reg = json_object_array_get_idx(regions, k);

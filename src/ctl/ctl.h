@@ -93,3 +93,4 @@ int verb_list_entries(int argc, char *argv[]);
 int verb_crash(int argc, char *argv[]);
 int verb_check_kdump(int argc, char *argv[]);
 int verb_test_kdump(int argc, char *argv[]);
+int verb_estimate_crashkernel(int argc, char *argv[]);

@@ -53,6 +53,8 @@ static void help(void) {
                "                          kernel loaded and fresh, capture, dump directory)\n"
                "  test-kdump --yes        Crash the machine on purpose (sysrq c); after the\n"
                "                          capture and reboot 'status' shows whether it passed\n"
+               "  estimate-crashkernel    The crashkernel= reservation the kdump image needs,\n"
+               "                          item by item, against what is reserved\n"
                "  ima status|verify|export FORMAT|replay FILE...\n"
                "                          IMA measurement log chain across kexec reboots\n"
                "                          ('kexecctl ima --help' for details)\n"
@@ -75,7 +77,8 @@ static void help(void) {
                "                          auto uses kexec_file_load(2) and falls back to\n"
                "                          kexec-tools only when the kernel cannot use it\n"
                "     --json=MODE          Output JSON: short, pretty or off (status, history,\n"
-               "                          monitor, list-entries, crash, check-kdump, ima status,\n"
+               "                          monitor, list-entries, crash, check-kdump,\n"
+               "                          estimate-crashkernel, ima status,\n"
                "                          ima verify)\n"
                "  -q --quiet              is-ready: print nothing, only the exit status\n"
                "     --yes                test-kdump: do not ask, crash the machine\n"
@@ -125,6 +128,7 @@ static const Verb verbs[] = {
         { "crash",         verb_crash },
         { "check-kdump",   verb_check_kdump },
         { "test-kdump",    verb_test_kdump },
+        { "estimate-crashkernel", verb_estimate_crashkernel },
 };
 
 static int push_initrd(const char *path) {

@@ -39,6 +39,7 @@ int manager_refresh_layout(Manager *m) {
                 return log_warning_errno(r, "Cannot read the memory/CPU layout: %m");
         if (!m->layout_known || layout_diff(&m->layout, &now) != LAYOUT_UNCHANGED) {
                 m->layout_generation++;
+                manager_metrics_changed(m);
                 if (m->bus)
                         (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
                                                               "LayoutGeneration", NULL);

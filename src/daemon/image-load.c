@@ -458,6 +458,9 @@ loaded:
         manager_record(m, i, "loaded", "%s (%s, %s syscall)%s%s", i->state.spec.kernel, i->state.kernel_format,
                        i->state.syscall_used, reason ? ": " : "", strempty(reason));
         image_emit_changed(i);
+        /* A new crash kernel or initrd: does the reservation still fit? */
+        if (image_is_kdump(i))
+                manager_update_crash_estimate(m);
         return 0;
 
 fail_oom:
@@ -563,5 +566,7 @@ int image_unload(Image *i, sd_bus_error *error) {
                   "Unloaded %s image", image_type_to_string(i->type));
         manager_record(m, i, "unloaded", "requested");
         image_emit_changed(i);
+        if (image_is_kdump(i))
+                manager_update_crash_estimate(m);
         return 0;
 }

@@ -42,7 +42,12 @@ int image_refresh_loaded(Image *i) {
                                   &loaded);
         if (r < 0)
                 return r;
-        i->loaded = loaded;
+        if (loaded != i->loaded) {
+                i->loaded = loaded;
+                /* Also when nobody emits PropertiesChanged (Status() reads
+                 * it anew, the kernel dropped an image on its own). */
+                manager_metrics_changed(i->manager);
+        }
         return 0;
 }
 
@@ -72,6 +77,7 @@ static int image_append_initrds(sd_bus_message *reply, void *userdata) {
 }
 
 void image_emit_changed(Image *i) {
+        manager_metrics_changed(i->manager);
         if (!i->manager->bus)
                 return;
         int r = sd_bus_emit_properties_changed_strv(i->manager->bus, i->object_path, KEXECD_IMAGE_IFACE, NULL);

@@ -106,6 +106,7 @@ static int parse_argv(int argc, char *argv[]) {
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         manager_ima_snapshot(m, "daemon stopping");
+        manager_metrics_stop(m);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -144,6 +145,11 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to allocate manager: %m");
                 return EXIT_FAILURE;
         }
+
+        /* The fake kernel is not this host's: publish its metrics only
+         * where TextfileDirectory= explicitly says. */
+        if (arg_fake_root)
+                m->metrics_default_dir = NULL;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

@@ -383,6 +383,10 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                   "LoadLimitReboot", "x", manager_load_limit(m, false),
                                   "LoadLimitPanic", "x", manager_load_limit(m, true),
                                   "LayoutGeneration", "t", m->layout_generation);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}",
+                                          "CrashKernelSufficient", "b", manager_crash_sufficient(m),
+                                          "CrashKernelRecommended", "t", m->crash_recommended);
         if (r < 0)
                 return r;
         r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions, m);
@@ -432,6 +436,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LoadLimitPanic", "x", property_get_load_limit, 0, 0),
         SD_BUS_PROPERTY("LayoutGeneration", "t", property_get_layout_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("CrashKernelRegions", "a(stt)", property_get_crash_regions, 0, 0),
+        SD_BUS_PROPERTY("CrashKernelSufficient", "b", property_get_crash_estimate, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CrashKernelRecommended", "t", property_get_crash_estimate, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("DeviceTree", "a{sv}", property_get_devicetree, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ImaStatus", "s", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ImaBootsInChain", "u", property_get_ima, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -493,6 +499,10 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("CrashCaptured",
                                 SD_BUS_ARGS("s", id, "b", complete, "s", panic_line, "s", path),
                                 0),
+        SD_BUS_METHOD_WITH_ARGS("EstimateCrashKernel",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("t", recommended, "t", reserved, "b", sufficient, "a(sts)", items),
+                                method_estimate_crash_kernel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("HistoryEvent",
                                 SD_BUS_ARGS("t", time, "s", image, "s", event, "s", detail),
                                 0),

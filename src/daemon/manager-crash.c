@@ -194,7 +194,11 @@ static void kdump_test_settle(Manager *m, const CrashEntry *e) {
         KdumpTest *t = &m->kdump_test;
         const CrashRecord *c = &e->record;
 
-        if (!streq(t->result, "armed") || e->load_error || !c->test_id || !streq(c->test_id, t->id))
+        /* A record is the evidence: it settles an armed test, and also one
+         * declared failed only for want of a record (DumpDir was not there
+         * at the first start, e.g. mounted late). */
+        bool open_test = streq(t->result, "armed") || (streq(t->result, "failed") && !*t->crash_id);
+        if (!open_test || e->load_error || !c->test_id || !streq(c->test_id, t->id))
                 return;
         snprintf(t->crash_id, sizeof(t->crash_id), "%s", e->id);
         if (c->complete) {
@@ -235,6 +239,21 @@ static void report_crash(Manager *m, const CrashEntry *e) {
                 (void) sd_bus_emit_signal(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE, "CrashCaptured", "sbss",
                                           e->id, complete, panic, dir);
         kdump_test_settle(m, e);
+}
+
+static void count_crashes(Manager *m, const CrashEntry *e, size_t n) {
+        m->crash_counts.complete = m->crash_counts.incomplete = 0;
+        m->crash_counts.last_usec = 0;
+        for (size_t i = 0; i < n; i++) {
+                bool complete = !e[i].partial && !e[i].load_error && e[i].record.complete;
+                if (complete)
+                        m->crash_counts.complete++;
+                else
+                        m->crash_counts.incomplete++;
+                if (!e[i].load_error && e[i].record.crash_time_usec > m->crash_counts.last_usec)
+                        m->crash_counts.last_usec = e[i].record.crash_time_usec;
+        }
+        manager_metrics_changed(m);
 }
 
 int manager_crash_scan(Manager *m) {
@@ -278,6 +297,7 @@ int manager_crash_scan(Manager *m) {
         }
         if (any || n == 0)
                 reported_save(m, e, n);
+        count_crashes(m, e, n);
         crash_entries_free(e, n);
         return 0;
 }
@@ -440,6 +460,10 @@ static int remove_continue(Manager *m, sd_bus_message *request, void *userdata) 
                 else
                         manager_record(m, m->images[IMAGE_KDUMP], "crash-removed", "%s", req->id);
         }
+        crash_entries_free(e, n);
+        e = NULL, n = 0;
+        if (r >= 0 && crash_dir_list(manager_dump_dir(m), &e, &n) >= 0)
+                count_crashes(m, e, n);
         crash_entries_free(e, n);
         if (r < 0)
                 return sd_bus_reply_method_error(request, &error);

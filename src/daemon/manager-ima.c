@@ -129,6 +129,7 @@ void manager_ima_verify(Manager *m) {
                 log_event(level, KEXECD_MESSAGE_IMA, NULL, "IMA measurement chain: %s (%s)", m->ima.status, m->ima.detail);
         else
                 log_debug("IMA chain verified again, unchanged verdict: %s", m->ima.status);
+        manager_metrics_changed(m);
         if (m->bus)
                 (void) sd_bus_emit_properties_changed(m->bus, KEXECD_MANAGER_PATH, KEXECD_MANAGER_IFACE,
                                                       "ImaStatus", "ImaBootsInChain", "ImaMeasurements", NULL);

@@ -38,6 +38,7 @@ int manager_new(Manager **ret, Backend *backend, const char *config_dir, const c
         if (r < 0)
                 return r;
         m->backend = backend;
+        m->metrics_default_dir = KEXECD_METRICS_TEXTFILE_DIR_DEFAULT;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -47,6 +48,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         polkit_queries_free_all(m);
         hotplug_monitor_free(m->hotplug);
+        sd_event_source_disable_unref(m->metrics_defer);
+        metrics_file_done(&m->metrics);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 image_free(m->images[t]);
         sd_bus_flush_close_unref(m->bus);
@@ -54,6 +57,7 @@ Manager *manager_free(Manager *m) {
         backend_free(m->backend);
         kexecd_config_done(&m->config);
         history_done(&m->history);
+        manager_crash_cache_done(m);
         free(m->config_dir);
         free(m->state_dir);
         free(m->runtime_dir);
@@ -215,6 +219,14 @@ void manager_record(Manager *m, Image *i, const char *event, const char *fmt, ..
         }
 }
 
+static int startup_crash_estimate(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        /* A kdump load at start-up has estimated already. */
+        if (m->crash_recommended == 0)
+                manager_update_crash_estimate(m);
+        return 0;
+}
+
 int manager_startup(Manager *m) {
         int r = mkdir_parents_and_self(m->state_dir, 0755);
         if (r < 0)
@@ -225,6 +237,7 @@ int manager_startup(Manager *m) {
         r = kexecd_config_load(&m->config, m->config_dir);
         if (r < 0)
                 log_warning_errno(r, "Configuration could not be read completely, continuing with what was read: %m");
+        manager_metrics_start(m);
         /* The layout first: loads at start-up record the fingerprint. */
         (void) manager_start_hotplug(m);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
@@ -232,6 +245,12 @@ int manager_startup(Manager *m) {
         /* An adopted image may predate a hotplug that happened while kexecd
          * was not running. */
         manager_check_images(m, "checked at start-up");
+        /* Adopted, restored or configured: the kdump image's need, for
+         * CrashKernelSufficient. Deferred until the bus name is taken:
+         * unpacking a large initrd must not delay start-up. */
+        r = sd_event_add_defer(m->event, NULL, startup_crash_estimate, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule the crash kernel estimate: %m");
         /* The previous boot's tail first, then verify before saving this
          * boot's list, then save it. */
         manager_ima_import_handover(m);

@@ -9,9 +9,11 @@
 
 #include "backend.h"
 #include "config.h"
+#include "crash-estimate.h"
 #include "history.h"
 #include "ima-chain.h"
 #include "layout.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "image-spec.h"
 #include "state.h"
@@ -81,6 +83,28 @@ struct Manager {
          * chain is unchanged (same measurement list, same saved files). */
         char *ima_verified_key;
         KdumpTest kdump_test;
+        /* Crash dumps in DumpDir, as of the last listing (metrics). */
+        struct {
+                unsigned complete, incomplete;
+                uint64_t last_usec;
+        } crash_counts;
+        /* The kdump image's estimated crashkernel= need (manager-estimate.c),
+         * 0 when unknown; re-evaluated on kdump (re)loads and unloads. */
+        uint64_t crash_recommended;
+        /* The last estimate (or its error) and the identity of the files it
+         * read: reused while they are unchanged (manager-estimate.c). */
+        struct {
+                char *key;
+                int r;
+                CrashEstimate estimate;
+                sd_bus_error error;
+        } crash_cache;
+        /* Metrics for node_exporter (manager-metrics.c). The default
+         * directory is NULL on the fake backend: a test or demo kexecd must
+         * not publish metrics as if it were the host's. */
+        const char *metrics_default_dir;
+        MetricsFile metrics;
+        sd_event_source *metrics_defer;
 };
 
 int manager_new(Manager **ret, Backend *backend, const char *config_dir, const char *state_dir);
@@ -165,6 +189,30 @@ int property_get_devicetree(sd_bus *bus, const char *path, const char *interface
  * NoSuchBootEntry when there is no such entry. */
 int manager_resolve_entry(Manager *m, ImageType type, const ImageSpec *in, ImageSpec *out, sd_bus_error *error);
 int method_list_boot_entries(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* manager-estimate.c */
+/* Estimates the kdump image's reservation (the spec that loaded last, else
+ * the configured one); a named error otherwise. *ret points into the
+ * Manager's cache, valid until the next call. */
+int manager_estimate_crash_kernel(Manager *m, const CrashEstimate **ret, sd_bus_error *error);
+void manager_crash_cache_done(Manager *m);
+uint64_t manager_crash_reserved(Manager *m);
+bool manager_crash_sufficient(Manager *m);
+/* Re-estimates, logs a warning when the reservation is too small, emits
+ * PropertiesChanged when CrashKernelSufficient/Recommended changed. */
+void manager_update_crash_estimate(Manager *m);
+int method_estimate_crash_kernel(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int property_get_crash_estimate(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
+/* manager-metrics.c */
+/* Reads the configured directory and schedules the first write. */
+void manager_metrics_start(Manager *m);
+/* Something published changed: rewrite kexecd.prom (once per event-loop
+ * iteration, and only if the text differs). Call it wherever state that
+ * docs/metrics.md lists changes; PropertiesChanged sites are such places. */
+void manager_metrics_changed(Manager *m);
+int manager_metrics_render(Manager *m, char **ret);
+/* A clean stop: the file is removed (absent() alerts see it). */
+void manager_metrics_stop(Manager *m);
 
 /* manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];

@@ -41,6 +41,7 @@ void kexecd_config_done(KexecdConfig *c) {
         free(c->kdump_extra_cmdline);
         free(c->capture.dump_dir);
         free(c->capture.dump_command);
+        free(c->metrics_textfile_dir);
         *c = (KexecdConfig) {};
 }
 
@@ -387,6 +388,13 @@ static int config_ini_handler(void *user, const char *section, const char *name,
                         }
                         return 1;
                 }
+        } else if (streq(section, "Metrics") && streq(name, "TextfileDirectory")) {
+                /* Empty turns metrics off; a relative path would depend on
+                 * kexecd's working directory. */
+                if (isempty(value) || path_value_ok(p, name, value))
+                        r = set_string(&c->metrics_textfile_dir, value);
+                else
+                        r = -EINVAL;
         }
         if (r == -ENOMEM)
                 return 0; /* stops inih; reported as an error line */

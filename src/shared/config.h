@@ -73,11 +73,17 @@ typedef struct KexecdConfig {
         uint64_t hotplug_quiet_usec;
         uint64_t hotplug_max_delay_usec;
         CaptureConfig capture;
+        /* [Metrics] TextfileDirectory=: NULL when not set (the default
+         * applies), "" when set empty (metrics off). */
+        char *metrics_textfile_dir;
         unsigned warnings; /* unknown keys or bad values seen (each logged) */
 } KexecdConfig;
 
 #define KEXECD_HOTPLUG_QUIET_USEC_DEFAULT     (2ULL * 1000000ULL)
 #define KEXECD_HOTPLUG_MAX_DELAY_USEC_DEFAULT (10ULL * 1000000ULL)
+/* Debian's prometheus-node-exporter reads *.prom files here (its
+ * --collector.textfile.directory); docs/metrics.md. */
+#define KEXECD_METRICS_TEXTFILE_DIR_DEFAULT   "/var/lib/prometheus/node-exporter"
 
 void kexecd_config_init(KexecdConfig *c);
 void kexecd_config_done(KexecdConfig *c);

@@ -59,3 +59,14 @@
 #define KEXECD_CRASH_HOOK_NAME_MAX 64u
 /* Crash directories listed under a DumpDir (the newest are kept). */
 #define KEXECD_CRASH_DIRS_MAX 256u
+/* EstimateCrashKernel() unpacks the kdump initrd to learn what it occupies
+ * in the crash kernel's memory: the unpacked bytes are counted, never kept,
+ * and the count stops here, so a decompression bomb costs at most this much
+ * decompression work (about a second for zstd, a few for gzip and xz) and
+ * the decoders' own windows. No usable crash initrd comes near it: the
+ * largest distribution initrds unpack to ~600 MiB, and a crash kernel
+ * needing more than this would need a reservation nobody makes. */
+#define KEXECD_INITRD_UNPACKED_MAX (1024ull * 1024 * 1024)
+/* The xz/lzma and zstd decoders' memory (dictionary/window) while counting:
+ * initrd builders use at most 64 MiB (xz -9, zstd -19 --long is 2^27). */
+#define KEXECD_INITRD_DECODER_MEM_MAX (128ull * 1024 * 1024)

@@ -6,6 +6,7 @@ its own kexecd; the bus and polkit stand-in live for the whole class."""
 import ctypes
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -223,6 +224,17 @@ class KexecdTestCase(unittest.TestCase):
             self.assertEqual(p.returncode, check, "kexecctl %s: rc=%d\nstdout:%s\nstderr:%s" %
                              (" ".join(args), p.returncode, p.stdout, p.stderr))
         return p
+
+    def completion_ids(self, json_text):
+        """The ids kexecctl's shell completion takes from `json_text` (the
+        output of "kexecctl ... --json=short"): bash's __kexecctl_json_ids,
+        the same awk program as zsh's (test_completion checks that)."""
+        script = "source %s; __kexecctl_json_ids" % shlex.quote(
+            os.path.join(SRC, "data", "shell-completion", "bash", "kexecctl"))
+        p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], input=json_text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        return p.stdout.splitlines()
 
     def as_user(self, user, calls, parallel=False, wait=True):
         """Runs Manager calls as `user` (root bypasses polkit, so denial

@@ -112,6 +112,8 @@ class CrashTest(KexecdTestCase):
         self.assertIn("incomplete", p.stdout)
         p = self.kexecctl("--json=short", "crash", "list", check=0)
         self.assertEqual([c["id"] for c in json.loads(p.stdout)], [CRASH, "20261129T070000Z-0f1e2d3c4b5a"])
+        # what the shell completion of "crash show|dmesg|remove" offers
+        self.assertEqual(self.completion_ids(p.stdout), [CRASH, "20261129T070000Z-0f1e2d3c4b5a"])
         p = self.kexecctl("crash", "show", CRASH, check=0)
         self.assertIn("Panic: Kernel panic - not syncing: sysrq triggered crash", p.stdout)
         p = self.kexecctl("crash", "dmesg", CRASH, check=0)
@@ -218,6 +220,12 @@ class CrashTest(KexecdTestCase):
         t = self.manager.Get("org.kexecd1.Manager", "KdumpTest", dbus_interface="org.freedesktop.DBus.Properties")
         self.assertEqual((t["Id"], t["Result"]), (test_id, "failed"))
         self.assertIn("no crash record carries the test id", t["Detail"])
+        # The record turns up later (DumpDir mounted after kexecd started):
+        # it is the evidence and settles the test after all.
+        self.make_crash(test_id=test_id)
+        self.restart()
+        t = self.manager.Get("org.kexecd1.Manager", "KdumpTest", dbus_interface="org.freedesktop.DBus.Properties")
+        self.assertEqual((t["Result"], t["CrashId"]), ("passed", CRASH), t["Detail"])
 
     def test_test_kdump_needs_its_own_authorization(self):
         self.allow("org.kexecd1.load")

@@ -61,7 +61,7 @@ def make_root(root, crash_size=256 << 20, lockdown="none", load_disabled=False,
     return root
 
 
-def make_bzimage(path, size=64 * 1024, payload=b""):
+def make_bzimage(path, size=64 * 1024, payload=b"", init_size=0):
     """A file with an x86 boot-protocol header that a real kernel's
     bzImage64_probe() would accept (not bootable: no code)."""
     data = bytearray(max(size, 0x1000))
@@ -75,6 +75,7 @@ def make_bzimage(path, size=64 * 1024, payload=b""):
     data[0x211] = 0x01                            # loadflags: LOADED_HIGH
     struct.pack_into("<H", data, 0x236, 0x0003)   # xloadflags: KERNEL_64 | CAN_BE_LOADED_ABOVE_4G
     struct.pack_into("<I", data, 0x238, 2047)     # cmdline_size
+    struct.pack_into("<I", data, 0x260, init_size)  # init_size (0: the file's size counts)
     data[0x1000 - len(payload) if payload else 0x1000:0x1000] = payload
     with open(path, "wb") as f:
         f.write(bytes(data))

@@ -13,7 +13,7 @@ import subprocess
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 MAN_DIR = os.environ.get("KEXECD_MAN_DIR", os.path.join(SRC, "build", "man"))
-PAGES = ["kexecctl.1", "kexecd.8", "kexecd.conf.5", "org.kexecd1.5", "kexecd-shutdown.8"]
+PAGES = ["kexecctl.1", "kexecd.8", "kexecd.conf.5", "org.kexecd1.5", "kexecd-shutdown.8", "kexecd-capture.8"]
 
 
 def path(page):

@@ -11,10 +11,11 @@ the other fails here:
     of COMMANDS or OPTIONS; every command and option of `kexecctl ima --help`
     likewise ("ima status", ...), and every option of `kexecctl ima replay
     --help` a term of IMA REPLAY OPTIONS;
-  - kexecd(8), kexecd-shutdown(8): every option their --help prints is a term
-    of OPTIONS;
+  - kexecd(8), kexecd-shutdown(8), kexecd-capture(8): every option their
+    --help prints is a term of OPTIONS;
   - kexecd.conf(5): every section the parser in src/shared/config.c accepts
-    has a "[Name] SECTION", and each key it accepts there is a term of it
+    has a "[Name] SECTION", and each key it accepts there (in the handler or
+    in the parse_*_key() function it calls for the section) is a term of it
     ("Key="), or is named there and is a term of a section it refers to
     ([Kdump] takes "the same keys as [Kexec]");
   - org.kexecd1(5): every error name src/shared/errors.c maps is a term of
@@ -37,6 +38,7 @@ BUILD = os.path.join(SRC, "build")
 KEXECD = os.environ.get("KEXECD", os.path.join(BUILD, "src", "daemon", "kexecd"))
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(BUILD, "src", "ctl", "kexecctl"))
 KEXECD_SHUTDOWN = os.environ.get("KEXECD_SHUTDOWN", os.path.join(BUILD, "src", "shutdown", "kexecd-shutdown"))
+KEXECD_CAPTURE = os.environ.get("KEXECD_CAPTURE", os.path.join(BUILD, "src", "capture", "kexecd-capture"))
 
 
 def read(*parts):
@@ -122,6 +124,11 @@ class DriftTest(unittest.TestCase):
         self.assertIn("--state-dir", options)
         self.assertDocumented(options, documented_options("kexecd-shutdown.8", "OPTIONS"), "kexecd-shutdown(8) OPTIONS")
 
+    def test_kexecd_capture_options(self):
+        options = help_options(help_of(KEXECD_CAPTURE, "--help"), "Options")
+        self.assertIn("--show-config", options)
+        self.assertDocumented(options, documented_options("kexecd-capture.8", "OPTIONS"), "kexecd-capture(8) OPTIONS")
+
     def test_config_sections_and_keys(self):
         code = strip_c_comments(read("src", "shared", "config.c"))
 
@@ -144,9 +151,13 @@ class DriftTest(unittest.TestCase):
                 keys[name] |= image_keys
                 if re.search(r"parse_image_key\([^;]*\btrue\b", chunk):
                     keys[name] |= kdump_keys
-        self.assertTrue({"Kexec", "Kdump", "Hotplug"} <= set(keys), keys)
+            # Any other section parser (parse_capture_key, ...): its keys.
+            for function in set(re.findall(r"\b(parse_\w+_key)\(", chunk)) - {"parse_image_key"}:
+                keys[name] |= set(re.findall(r'streq\(name,\s*"(\w+)"\)', body(function)))
+        self.assertTrue({"Kexec", "Kdump", "Hotplug", "Capture"} <= set(keys), keys)
         self.assertIn("ExtraCmdline", keys["Kdump"])
-        self.assertIn("Cmdline", keys["Kexec"])
+        self.assertTrue({"Cmdline", "Entry"} <= keys["Kexec"], keys["Kexec"])
+        self.assertTrue({"DumpDir", "FinalAction", "FailureAction", "HookTimeoutSec"} <= keys["Capture"], keys["Capture"])
 
         page = manpage.sections("kexecd.conf.5")
 

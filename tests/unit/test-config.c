@@ -77,6 +77,39 @@ TEST(test_bad_values_are_ignored_and_counted) {
         kexecd_config_done(&c);
 }
 
+TEST(test_metrics_directory) {
+        KexecdConfig c;
+        char *dir = test_tmpdir();
+        /* Not set: NULL, the default applies (manager-metrics.c). */
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_TRUE(c.metrics_textfile_dir == NULL);
+        kexecd_config_done(&c);
+
+        test_write(dir, "kexecd.conf", "[Metrics]\nTextfileDirectory=/srv/prom\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_STREQ(c.metrics_textfile_dir, "/srv/prom");
+        ASSERT_EQ(c.warnings, 0);
+        kexecd_config_done(&c);
+
+        /* A relative path is refused (the earlier value stays); empty
+         * turns metrics off, distinct from "not set". */
+        test_write(dir, "kexecd.conf.d/10.conf", "[Metrics]\nTextfileDirectory=prom\n");
+        test_write(dir, "kexecd.conf.d/20.conf", "[Metrics]\nTextfileDirectory=/\xff\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_STREQ(c.metrics_textfile_dir, "/srv/prom");
+        ASSERT_EQ(c.warnings, 2);
+        kexecd_config_done(&c);
+
+        test_write(dir, "kexecd.conf.d/30.conf", "[Metrics]\nTextfileDirectory=\n");
+        kexecd_config_init(&c);
+        ASSERT_EQ(kexecd_config_load(&c, dir), 0);
+        ASSERT_STREQ(c.metrics_textfile_dir, "");
+        kexecd_config_done(&c);
+}
+
 TEST(test_parse_helpers) {
         uint64_t u;
         ASSERT_EQ(parse_boolean("yes"), 1);
@@ -227,6 +260,7 @@ int main(void) {
         RUN(test_defaults_without_files);
         RUN(test_main_and_dropins);
         RUN(test_bad_values_are_ignored_and_counted);
+        RUN(test_metrics_directory);
         RUN(test_parse_helpers);
         RUN(test_kernel_follows_entries);
         RUN(test_documented_example_is_valid);

@@ -28,11 +28,22 @@ BASH_COMPLETION = os.path.join(SRC, "data", "shell-completion", "bash", "kexecct
 ZSH_DIR = os.path.join(SRC, "data", "shell-completion", "zsh")
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(SRC, "build", "src", "ctl", "kexecctl"))
 
-VERBS = ["status", "load", "unload", "reload", "prepare-kexec", "reboot", "history", "monitor", "ima",
-         "list-entries", "crash"]
+VERBS = ["status", "load", "unload", "reload", "prepare-kexec", "reboot", "is-ready", "history", "monitor", "ima",
+         "list-entries", "crash", "check-kdump", "test-kdump", "estimate-crashkernel"]
 ENTRIES_JSON = '[{"id":"debian-6.1.0-2-amd64.conf","title":"Debian","sort":{"id":"nested-not-an-entry"}},' \
                ' {"id" : "arch-\\"quoted\\"", "linux": "/vmlinuz"}, {"title": "no id"}]'
-CRASH_JSON = '[\n  {\n    "id": "2026-11-24T15:50:02",\n    "kernel": "6.1.0-2-amd64"\n  },\n  {\n    "id": "2026-11-27T08:00:00"\n  }\n]'
+# As "kexecctl crash list --json=short" prints it (src/ctl/ctl-crash.c): one
+# line, ListCrashes()' keys plus "id" for the completion; a panic line may
+# hold anything, JSON included.
+CRASH_JSON = '[{"Id":"20261124T155002Z-0f1e2d3c4b5a","Path":"/var/crash/20261124T155002Z-0f1e2d3c4b5a",' \
+             '"Complete":true,"Partial":false,"Reason":"","Time":1795535402000000,"KernelRelease":"6.1.0-2-amd64",' \
+             '"PanicLine":"Kernel panic - not syncing: {\\"id\\": \\"not-a-crash\\"}","DumpSize":12345,' \
+             '"DumpSHA256":"ab","DumpLevel":31,"CaptureUSec":2500000,"CrashedBootId":"0f1e2d3c4b5a69788796a5b4c3d2e1f0",' \
+             '"TestId":"","id":"20261124T155002Z-0f1e2d3c4b5a"},' \
+             '{"Id":"20261127T080000Z-unknown","Path":"/var/crash/20261127T080000Z-unknown.partial","Complete":false,' \
+             '"Partial":true,"Reason":"capture interrupted","Time":0,"KernelRelease":"","PanicLine":"","DumpSize":0,' \
+             '"DumpSHA256":"","DumpLevel":-1,"CaptureUSec":0,"CrashedBootId":"","TestId":"",' \
+             '"id":"20261127T080000Z-unknown"}]'
 STUB = """#!/bin/sh
 # stub kexecctl for test_completion: records its arguments, answers with JSON
 echo "$*" >> "{log}"
@@ -155,6 +166,14 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("kexecctl", "reload", "--j"), [])
         self.assertEqual(self.complete("kexecctl", "history", "--j"), ["--json="])
         self.assertEqual(self.complete("kexecctl", "crash", "list", "--j"), ["--json="])
+        self.assertEqual(self.complete("kexecctl", "reboot", "-"),
+                         ["--force", "--help", "--host=", "--ignore-inhibitors", "--no-ask-password", "-H", "-h", "-i"])
+        self.assertEqual(self.complete("kexecctl", "is-ready", "--"),
+                         ["--help", "--host=", "--kdump", "--no-ask-password", "--quiet"])
+        self.assertEqual(self.complete("kexecctl", "test-kdump", "--"),
+                         ["--help", "--host=", "--json=", "--no-ask-password", "--yes"])
+        self.assertEqual(self.complete("kexecctl", "check-kdump", "--j"), ["--json="])
+        self.assertEqual(self.complete("kexecctl", "status", "--y"), [])
 
     def test_option_values(self):
         self.assertEqual(self.complete("kexecctl", "--json", "=", ""), ["off", "pretty", "short"])
@@ -165,6 +184,13 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("kexecctl", "load", "--syscall=f"), ["--syscall=file"])
         # a value that looks like an option is still a value
         self.assertEqual(self.complete("kexecctl", "load", "--append", "--js"), [])
+
+    def test_is_ready_images(self):
+        self.assertEqual(self.complete("kexecctl", "is-ready", ""), ["kdump", "kexec"])
+        self.assertEqual(self.complete("kexecctl", "is-ready", "--quiet", "kd"), ["kdump"])
+        self.assertEqual(self.complete("kexecctl", "is-ready", "kdump", ""), [])
+        self.assertEqual(self.complete("kexecctl", "check-kdump", ""), [])
+        self.assertEqual(self.complete("kexecctl", "test-kdump", ""), [])
 
     def test_load_kernel_paths_from_boot(self):
         b = self.boot
@@ -199,10 +225,10 @@ class CompletionTest(unittest.TestCase):
 
     def test_crash_ids(self):
         self.assertEqual(self.complete("kexecctl", "crash", ""), ["dmesg", "list", "remove", "show"])
-        ids = ["2026-11-24T15:50:02", "2026-11-27T08:00:00"]
+        ids = ["20261124T155002Z-0f1e2d3c4b5a", "20261127T080000Z-unknown"]
         for sub in ("show", "dmesg", "remove"):
             self.assertEqual(self.complete("kexecctl", "crash", sub, ""), ids, sub)
-        self.assertEqual(self.complete("kexecctl", "crash", "show", "2026-11-27"), ids[1:])
+        self.assertEqual(self.complete("kexecctl", "crash", "show", "20261127"), ids[1:])
         self.assertTrue(all("crash list --json=short" in c for c in self.stub_calls()), self.stub_calls())
         self.assertEqual(self.complete("kexecctl", "crash", "list", ""), [])
         self.assertEqual(self.complete("kexecctl", "crash", "show", ids[0], ""), [])
@@ -232,6 +258,16 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("kexecctl", "ima", "replay", "--list-digest", "sm"), ["sm3"])
         # replay's --json is a flag: the next word is a file
         self.assertEqual(self.complete("kexecctl", "ima", "replay", "--json", "my"), ["my-kernel"])
+
+    def test_json_ids_reader_is_shared(self):
+        # The integration tests feed the real "kexecctl crash list" and
+        # "list-entries" output to bash's reader only: zsh's must be the same.
+        def awk(path):
+            with open(path) as f:
+                m = re.search(r"\n\s*awk '(.*?)'\n", f.read(), re.S)
+            self.assertIsNotNone(m, path)
+            return m.group(1)
+        self.assertEqual(awk(os.path.join(ZSH_DIR, "_kexecctl")), awk(BASH_COMPLETION))
 
     # zsh
 
@@ -265,7 +301,8 @@ class CompletionTest(unittest.TestCase):
                                 "kexecctl load ", "kexecctl load --initrd=", "kexecctl load --entry=",
                                 "kexecctl crash ", "kexecctl crash show ", "kexecctl ima ",
                                 "kexecctl ima export ", "kexecctl ima replay --bank=sha1,",
-                                "kexecctl prepare-kexec --")
+                                "kexecctl prepare-kexec --", "kexecctl is-ready ", "kexecctl reboot --",
+                                "kexecctl test-kdump --", "kexecctl -")
         self.assertEqual(got["kexecctl "], set(VERBS))
         self.assertEqual(got["kexecctl st"], {"status"})
         self.assertTrue({"--kdump", "--initrd", "--append", "--reuse-cmdline", "--syscall", "--entry"}
@@ -276,11 +313,18 @@ class CompletionTest(unittest.TestCase):
                          {b + "/initrd.img-6.1.0-1-amd64", b + "/initrd.img-6.1.0-2-amd64"})
         self.assertEqual(got["kexecctl load --entry="], {"debian-6.1.0-2-amd64.conf", "arch-\"quoted\""})
         self.assertEqual(got["kexecctl crash "], {"list", "show", "dmesg", "remove"})
-        self.assertEqual(got["kexecctl crash show "], {"2026-11-24T15:50:02", "2026-11-27T08:00:00"})
+        self.assertEqual(got["kexecctl crash show "], {"20261124T155002Z-0f1e2d3c4b5a", "20261127T080000Z-unknown"})
         self.assertEqual(got["kexecctl ima "], {"status", "verify", "export", "replay"})
         self.assertEqual(got["kexecctl ima export "], {"binary", "ascii"})
         self.assertEqual(got["kexecctl ima replay --bank=sha1,"], {"sha256", "sha384", "sha512", "sm3"})
         self.assertIn("--if-kexec-queued", got["kexecctl prepare-kexec --"])
+        self.assertTrue({"kexec", "kdump"} <= got["kexecctl is-ready "], got["kexecctl is-ready "])
+        self.assertTrue({"--ignore-inhibitors", "--force"} <= got["kexecctl reboot --"], got["kexecctl reboot --"])
+        self.assertIn("--yes", got["kexecctl test-kdump --"])
+        # every option of kexecctl --help, before the verb
+        out = subprocess.run([KEXECCTL, "--help"], capture_output=True, text=True, check=True).stdout
+        in_help = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+|-[a-zA-Z])\b", out.split("Exit status")[0]))
+        self.assertEqual(in_help - got["kexecctl -"], set(), "options in 'kexecctl --help' zsh does not offer")
 
     def test_zsh_ids_when_kexecctl_fails(self):
         open(self.fail_flag, "w").close()
