@@ -76,7 +76,9 @@ void manager_refresh_staleness(Manager *m) {
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++) {
                 Image *i = m->images[t];
                 (void) image_refresh_loaded(i);
-                bool stale = image_is_stale(i, image_layout_change(i));
+                /* A reason other than the layout (file-watch.c) holds
+                 * until the next load, whatever the layout does. */
+                bool stale = image_is_stale(i, image_layout_change(i)) || i->stale_reason;
                 if (stale != i->stale) {
                         i->stale = stale;
                         if (stale) {
@@ -106,6 +108,12 @@ void manager_check_images(Manager *m, const char *why) {
                 if (!i->stale)
                         continue;
                 LayoutChange c = image_layout_change(i);
+                /* Stale only because its files changed: not reloaded here
+                 * (an upgrade may be half done, file-watch.c); the kernel
+                 * hooks' KernelsChanged(), Reload or the last-moment check
+                 * load it again. */
+                if (c == LAYOUT_UNCHANGED)
+                        continue;
                 if (asprintf(&reason, "%s changed (%s)",
                              (c & LAYOUT_MEMORY) && (c & LAYOUT_CPU) ? "memory and CPU layout" :
                              (c & LAYOUT_MEMORY) ? "memory layout" : "CPU layout", why) < 0)

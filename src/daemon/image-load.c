@@ -437,6 +437,9 @@ loaded:
         st = (ImageState) {};
         i->has_state = true;
         i->stale = false;
+        free(i->stale_reason);
+        i->stale_reason = NULL;
+        i->kernel_stat_known = fstat(kernel_fd, &i->kernel_stat) >= 0;
         i->degraded = false;
         image_set_error(i, NULL);
         if (image_is_kdump(i))
@@ -461,6 +464,8 @@ loaded:
         /* A new crash kernel or initrd: does the reservation still fit? */
         if (image_is_kdump(i))
                 manager_update_crash_estimate(m);
+        /* Watch what was just loaded (and no longer what was before). */
+        manager_watch_files(m);
         return 0;
 
 fail_oom:
@@ -560,6 +565,9 @@ int image_unload(Image *i, sd_bus_error *error) {
         image_state_done(&i->state);
         i->has_state = false;
         i->stale = false;
+        free(i->stale_reason);
+        i->stale_reason = NULL;
+        i->kernel_stat_known = false;
         i->degraded = false;
         image_set_error(i, NULL);
         log_event(LOG_INFO, KEXECD_MESSAGE_UNLOADED, image_type_to_string(i->type),
@@ -568,5 +576,6 @@ int image_unload(Image *i, sd_bus_error *error) {
         image_emit_changed(i);
         if (image_is_kdump(i))
                 manager_update_crash_estimate(m);
+        manager_watch_files(m);
         return 0;
 }

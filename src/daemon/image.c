@@ -31,6 +31,7 @@ Image *image_free(Image *i) {
         free(i->object_path);
         free(i->last_error);
         free(i->last_reload_reason);
+        free(i->stale_reason);
         free(i);
         return NULL;
 }

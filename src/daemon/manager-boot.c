@@ -72,11 +72,13 @@ int manager_resolve_entry(Manager *m, ImageType type, const ImageSpec *in, Image
         if (!(s.kernel = strdup(e->kernel)) || !(s.entry_options = strdup(e->options)))
                 return -ENOMEM;
         /* Initrds given with the request (Initrd=, --initrd) win: a kdump
-         * initrd differs from the boot one. */
-        if (strv_length(in->initrds) == 0) {
+         * initrd differs from the boot one. Initrds an earlier resolution
+         * put there do not: they belong to the kernel the entry named then. */
+        if (strv_length(in->initrds) == 0 || in->entry_initrds) {
                 strv_free(s.initrds);
                 if (!(s.initrds = strv_dup(e->initrds)))
                         return -ENOMEM;
+                s.entry_initrds = true;
         }
         log_info("%s image: boot entry '%s' is %s (%s)", image_type_to_string(type), in->entry, e->id, e->kernel);
         *out = s;

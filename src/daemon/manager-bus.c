@@ -274,6 +274,32 @@ static int method_prepare_kexec(sd_bus_message *msg, void *userdata, sd_bus_erro
         return polkit_check_async(userdata, msg, "org.kexecd1.load", interactive, prepare_continue, NULL, NULL);
 }
 
+static int kernels_changed_continue(Manager *m, sd_bus_message *request, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = manager_kernels_changed(m, userdata, &error);
+        if (r < 0 && !sd_bus_error_is_set(&error))
+                sd_bus_error_set_errno(&error, r);
+        return reply_after(request, r, &error);
+}
+
+static int method_kernels_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        const char *reason;
+        char *copy;
+        int r = sd_bus_message_read(msg, "s", &reason);
+        if (r < 0)
+                return r;
+        /* The reason goes into the history and the journal: one short line. */
+        if (strlen(reason) > KEXECD_KERNELS_CHANGED_REASON_MAX)
+                return kexecd_error_setf(error, -EDOM, "The reason is %zu bytes long, at most %u are accepted.",
+                                         strlen(reason), KEXECD_KERNELS_CHANGED_REASON_MAX);
+        if (cmdline_validate(reason) < 0)
+                return kexecd_error_setf(error, -EDOM, "The reason must be UTF-8 without control characters.");
+        copy = strdup(isempty(reason) ? "no reason given" : reason);
+        if (!copy)
+                return -ENOMEM;
+        return polkit_check_async(userdata, msg, "org.kexecd1.load", false, kernels_changed_continue, copy, free);
+}
+
 static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -464,6 +490,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("b", interactive),
                                 SD_BUS_NO_RESULT,
                                 method_prepare_kexec, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("KernelsChanged",
+                                SD_BUS_ARGS("s", reason),
+                                SD_BUS_NO_RESULT,
+                                method_kernels_changed, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetHistory",
                                 SD_BUS_ARGS("u", max),
                                 SD_BUS_RESULT("a(tsss)", entries),

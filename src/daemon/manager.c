@@ -50,6 +50,7 @@ Manager *manager_free(Manager *m) {
         hotplug_monitor_free(m->hotplug);
         sd_event_source_disable_unref(m->metrics_defer);
         metrics_file_done(&m->metrics);
+        file_watch_free(m->file_watch);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 image_free(m->images[t]);
         sd_bus_flush_close_unref(m->bus);
@@ -251,6 +252,8 @@ int manager_startup(Manager *m) {
         r = sd_event_add_defer(m->event, NULL, startup_crash_estimate, m);
         if (r < 0)
                 log_warning_errno(r, "Cannot schedule the crash kernel estimate: %m");
+        /* Adopted images are watched too (loads re-arm the watch themselves). */
+        manager_watch_files(m);
         /* The previous boot's tail first, then verify before saving this
          * boot's list, then save it. */
         manager_ima_import_handover(m);

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "macro.h"
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -26,6 +27,7 @@
 
 typedef struct Manager Manager;
 typedef struct PolkitQuery PolkitQuery;
+typedef struct FileWatch FileWatch;
 
 typedef struct Image {
         Manager *manager;
@@ -38,6 +40,12 @@ typedef struct Image {
         char *last_error;
 
         bool stale;
+        /* Why the image is stale for a reason other than the layout (its
+         * files changed, its boot entry moved on): cleared by a load. */
+        char *stale_reason;
+        /* The kernel file as opened by kexecd's last load (file-watch.c). */
+        struct stat kernel_stat;
+        bool kernel_stat_known;
         bool degraded;
         uint64_t reload_count;
         char *last_reload_reason;
@@ -77,6 +85,7 @@ struct Manager {
         LayoutSnapshot layout;        /* as of the last check */
         bool layout_known;
         HotplugMonitor *hotplug;
+        FileWatch *file_watch;        /* the loaded images' files (file-watch.c) */
         History history;
         ImaVerification ima;          /* last verification */
         /* VerifyIma is open to anyone: a verification is reused while the
@@ -164,6 +173,20 @@ int manager_start_hotplug(Manager *m);
 /* Staleness and discard checks followed by reloads where needed. */
 void manager_check_images(Manager *m, const char *why);
 void image_read_crash_hotplug(Image *i);
+
+/* file-watch.c */
+/* Rebuilds the inotify watches on the directories of the loaded images'
+ * kernel and initrd files; called after every load and unload. */
+void manager_watch_files(Manager *m);
+FileWatch *file_watch_free(FileWatch *w);
+/* Marks the image stale for `reason` (not the layout): journal, history
+ * ("stale"), PropertiesChanged; once until the image is loaded again. */
+void image_mark_stale(Image *i, const char *fmt, ...) _printf_(2, 3);
+
+/* kernel-change.c */
+/* KernelsChanged(): re-resolves the entries images follow and reloads those
+ * whose resolution changed or whose files were replaced. */
+int manager_kernels_changed(Manager *m, const char *reason, sd_bus_error *error);
 
 /* manager-ima.c */
 void manager_ima_snapshot(Manager *m, const char *why);

@@ -64,7 +64,7 @@ static char **strv_copy(char *const *l) {
 }
 
 int image_spec_copy(ImageSpec *dst, const ImageSpec *src) {
-        ImageSpec c = { .syscall = src->syscall };
+        ImageSpec c = { .syscall = src->syscall, .entry_initrds = src->entry_initrds };
         c.kernel = src->kernel ? strdup(src->kernel) : NULL;
         c.initrds = strv_copy(src->initrds);
         c.cmdline = strdup(strempty(src->cmdline));

@@ -36,6 +36,10 @@ typedef struct ImageSpec {
          * initrds given with the request win over the entry's. */
         char *entry;
         char *entry_options; /* the entry's options as resolved: the command line when `cmdline` is empty */
+        /* `initrds` are the entry's as resolved, not the request's: the
+         * next resolution replaces them (a new kernel brings its own
+         * initrd) instead of keeping them as given. */
+        bool entry_initrds;
 } ImageSpec;
 
 /* Longest entry selector accepted (a file name). */

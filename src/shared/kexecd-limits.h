@@ -47,6 +47,9 @@
 #define KEXECD_BOOT_ENTRY_FILE_MAX (64u * 1024u)
 #define KEXECD_BOOT_ENTRIES_PER_DIR_MAX 1024u
 #define KEXECD_BOOT_EFIVAR_MAX 4096u
+/* KernelsChanged()'s reason: a line of history ("postinst 6.1.0-50-amd64
+ * /boot/vmlinuz-6.1.0-50-amd64"), not a document. */
+#define KEXECD_KERNELS_CHANGED_REASON_MAX 512u
 /* Crash records (crash.json, written by kexecd-capture in the crash kernel,
  * read by kexecd and kexecctl; docs/capture.md). The writer never exceeds
  * what the reader takes: hooks and strings are bounded before writing. */

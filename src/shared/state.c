@@ -78,6 +78,8 @@ int image_state_format(const ImageState *s, char **ret) {
             (r = add_u64(o, "load_duration_usec", s->load_duration_usec)) < 0 ||
             (r = add_u64(o, "layout_generation", s->layout_generation)) < 0)
                 return r;
+        if (s->spec.entry_initrds && json_object_object_add(o, "entry_initrds", json_object_new_boolean(true)) < 0)
+                return -ENOMEM;
         if (s->pending && json_object_object_add(o, "pending", json_object_new_boolean(true)) < 0)
                 return -ENOMEM;
 
@@ -182,7 +184,9 @@ int image_state_parse(const char *text, ImageState *ret) {
         s.loaded_at_usec = get_u64(o, "loaded_at_usec");
         s.load_duration_usec = get_u64(o, "load_duration_usec");
         s.layout_generation = get_u64(o, "layout_generation");
-        json_object *pending;
+        json_object *pending, *entry_initrds;
+        s.spec.entry_initrds = json_object_object_get_ex(o, "entry_initrds", &entry_initrds) &&
+                               json_object_get_boolean(entry_initrds);
         s.pending = json_object_object_get_ex(o, "pending", &pending) && json_object_get_boolean(pending);
 
         /* A state adopted at start-up is written again later: refuse one

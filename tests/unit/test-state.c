@@ -19,6 +19,7 @@ static void fill(ImageState *s) {
         s->spec.syscall = SYSCALL_LEGACY;
         s->spec.entry = strdup("debian-6.1.0-13.conf");
         s->spec.entry_options = strdup("root=/dev/vda1 ro");
+        s->spec.entry_initrds = true;
         s->effective_cmdline = strdup("root=/dev/vda1 console=ttyS0 x=\"a b\"");
         s->kernel_sha256 = strdup("00ff");
         s->kernel_format = strdup("bzImage");
@@ -43,6 +44,7 @@ TEST(test_round_trip) {
         ASSERT_EQ(b.spec.syscall, SYSCALL_LEGACY);
         ASSERT_STREQ(b.spec.entry, "debian-6.1.0-13.conf");
         ASSERT_STREQ(b.spec.entry_options, "root=/dev/vda1 ro");
+        ASSERT_TRUE(b.spec.entry_initrds);
         ASSERT_STREQ(b.effective_cmdline, a.effective_cmdline);
         ASSERT_STREQ(b.syscall_reason, "requested");
         ASSERT_EQ(b.loaded_at_usec, a.loaded_at_usec);
