@@ -57,6 +57,11 @@ int verb_is_ready(int argc, char *argv[]) {
                 word = "stale", code = EXIT_STALE;
         else if (image_flag(image, "Degraded"))
                 word = "degraded", code = EXIT_DEGRADED;
+        else if (streq(name, "kdump") && json_object_object_get_ex(status, "CrashKernelSufficient", NULL) &&
+                 json_get_bool(status, "CrashKernelSufficient") == 0)
+                /* Loaded, but by kexecctl estimate-crashkernel the crash
+                 * kernel would not fit its reservation when it boots. */
+                word = "too-small", code = EXIT_TOO_SMALL;
         else
                 word = "ready", code = EXIT_OK;
         if (!arg.quiet)

@@ -75,7 +75,10 @@ int ctl_exit_code_for_error(const sd_bus_error *error, int r) {
                 for (size_t i = 0; i < ELEMENTSOF(table); i++)
                         if (sd_bus_error_has_name(error, table[i].name))
                                 return table[i].code;
-        if (r == -ENOENT || r == -ECONNREFUSED || r == -EHOSTDOWN)
+        /* With -H the bus is an ssh child: a host that cannot be reached (or
+         * refuses the login) ends it before the first reply, and the call
+         * fails with ENOTCONN or ECONNRESET. That is unreachable too. */
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EHOSTDOWN || r == -ENOTCONN || r == -ECONNRESET)
                 return EXIT_UNREACHABLE;
         return EXIT_FAILED;
 }

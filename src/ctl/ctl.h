@@ -33,6 +33,7 @@ enum {
         EXIT_STALE = 11,         /* loaded, but the layout changed since */
         EXIT_DEGRADED = 12,      /* loaded and fresh, but kexecd's last (re)load failed */
         EXIT_INHIBITED = 13,     /* reboot: a logind inhibitor blocks shutdown */
+        EXIT_TOO_SMALL = 14,     /* is-ready kdump: the reservation is smaller than the estimate */
 };
 
 typedef struct CtlContext {

@@ -95,7 +95,7 @@ static void help(void) {
                "  2  wrong kexecctl usage          7  kexecd not reachable\n"
                "  3  not authorized (polkit)       8  nothing to reload\n"
                "  4  kernel/initrd file refused    9  IMA verification mismatch\n"
-               "  is-ready: 10 not loaded, 11 stale, 12 degraded\n"
+               "  is-ready: 10 not loaded, 11 stale, 12 degraded, 14 kdump reservation too small\n"
                "  reboot: 13 blocked by a logind inhibitor\n"
                "\n"
                "Examples:\n"

@@ -214,22 +214,44 @@ static int load_boot(const char *dir, SavedBoot *s) {
         return r;
 }
 
-/* How many records at the start of `src` repeat the saved boot `prev` (as
- * a kernel that carries its list over repeats them): prev's count, or 0
- * when they differ. Only the PCRs decide whether they were carried over;
- * this only says where the repetition would end. */
+/* n-ng names carry their NUL, n names do not. */
+static bool record_is_boot_aggregate(const ImaRecord *r) {
+        return (r->event_name_len == 14 || (r->event_name_len == 15 && r->event_name[14] == 0)) &&
+               memcmp(r->event_name, "boot_aggregate", 14) == 0;
+}
+
+/* Records at the start of `src` that a kernel with CONFIG_IMA_KEXEC carried
+ * over from `prev`'s boot, and that `prev` saved too. A boot's own records
+ * start with its boot_aggregate (the kernel adds it first, after restoring a
+ * carried list), so the carried ones are those before the list's last
+ * boot_aggregate; a list that starts with its boot_aggregate carried
+ * nothing, however much it resembles the previous one. The kernel copies
+ * its list when the image is loaded: before the previous boot's last
+ * snapshot (the rest of that boot is only in the saved list) or after it
+ * (the carried records past the saved ones are that boot's tail, replayed
+ * from this list). The overlap must repeat `prev` record for record, or
+ * nothing was carried from it. Only the PCRs decide whether this story is
+ * true. Two passes that only parse: where the last boot_aggregate is, then
+ * the comparison. */
 static uint64_t repeated_prefix_records(const ListSource *src, const SavedBoot *prev) {
         _cleanup_(list_stream_done) ListStream a = { .fd = -EBADF }, b = { .fd = -EBADF };
         ImaRecord ra, rb;
+        uint64_t carried = 0;
 
-        if (!prev || prev->records == 0 || list_stream_open(src, &a) < 0 ||
-            list_stream_open(&(ListSource) { .saved = prev }, &b) < 0)
+        if (!prev || prev->records == 0 || list_stream_open(src, &a) < 0)
                 return 0;
-        for (uint64_t n = 0; n < prev->records; n++)
+        while (ima_reader_next(&a.reader, &ra, NULL) > 0)
+                if (record_is_boot_aggregate(&ra))
+                        carried = a.reader.records - 1;
+        list_stream_done(&a);
+        uint64_t n = MIN(carried, prev->records);
+        if (n == 0 || list_stream_open(src, &a) < 0 || list_stream_open(&(ListSource) { .saved = prev }, &b) < 0)
+                return 0;
+        for (uint64_t i = 0; i < n; i++)
                 if (ima_reader_next(&a.reader, &ra, NULL) <= 0 || ima_reader_next(&b.reader, &rb, NULL) <= 0 ||
                     ra.pcr != rb.pcr || memcmp(ra.digest, rb.digest, 20) != 0)
                         return 0;
-        return prev->records;
+        return n;
 }
 
 static int dir_cmp(const struct dirent **a, const struct dirent **b) {
@@ -602,11 +624,6 @@ int ima_snapshot(Backend *b, const char *state_dir, ImaSnapshotResult *ret) {
         return chain_save(state_dir, boot_id, release, &(ListSource) { .backend = b }, &pcrs, banks, ret, NULL);
 }
 
-/* n-ng names carry their NUL, n names do not. */
-static bool record_is_boot_aggregate(const ImaRecord *r) {
-        return (r->event_name_len == 14 || (r->event_name_len == 15 && r->event_name[14] == 0)) &&
-               memcmp(r->event_name, "boot_aggregate", 14) == 0;
-}
 
 /* Checks a boot_aggregate record against PCRs 0-7 / 0-9 of the TPM. */
 static int check_boot_aggregate(const ImaRecord *r, const ImaPcrs *tpm) {
@@ -932,6 +949,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                         skip = 0;
                 } else if (sb && skip && pass_explains(p, ALT_CARRIED, sb, &s->pcrs, bm, NULL)) {
                         chosen = ALT_CARRIED;
+                        v->carried_over = true;
                 } else if (sb && pass_explains(p, ALT_FRESH, sb, &s->pcrs, bm, NULL)) {
                         chosen = ALT_FRESH;
                         skip = 0;
@@ -992,12 +1010,17 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
         }
 
         /* (b) the saved chain's end state, then the current list. */
-        if (past > 0 && (pass_explains(p, ALT_ON_TOP, banks, &tpm, modes, &prefix) ||
-                         pass_explains(p, ALT_CARRIED, banks, &tpm, modes, &prefix))) {
+        bool extended = past > 0 && pass_explains(p, ALT_ON_TOP, banks, &tpm, modes, &prefix);
+        if (extended)
+                skip_cur = 0;
+        if (extended || (past > 0 && skip_cur && pass_explains(p, ALT_CARRIED, banks, &tpm, modes, &prefix))) {
                 snprintf(v->status, sizeof(v->status), "verified");
                 snprintf(v->method, sizeof(v->method), "chain");
                 v->boots_in_chain++;
-                v->measurements = counted + n;
+                if (skip_cur)
+                        v->carried_over = true;
+                /* The carried records are counted with the boot that saved them. */
+                v->measurements = counted + n - skip_cur;
                 snprintf(v->detail, sizeof(v->detail), "%zu saved boot(s) plus the current list replay to the TPM", past);
                 goto done;
         }
@@ -1044,7 +1067,7 @@ int ima_verify(Backend *b, const char *state_dir, ImaVerification *v) {
                          v->gap_after_record, v->gap_boot, past);
         }
         v->boots_in_chain = (unsigned) past + 1;
-        v->measurements = counted + n;
+        v->measurements = counted + n - skip_cur;
 
 done:
         free_chain(boots, nboots);

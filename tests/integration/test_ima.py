@@ -108,6 +108,14 @@ class ImaChainTest(KexecdTestCase):
         self.start_daemon()
         v = self.manager.VerifyIma()
         self.assertEqual((v["Status"], v["BootsInChain"]), ("verified", 3), v["Detail"])
+        # Boot 3's list resembles boot 2's but was not carried over (it
+        # starts with its boot_aggregate): the export keeps all of it.
+        self.assertEqual(self.export_binary(), g.encode(self.all_records))
+
+    def export_binary(self):
+        p = subprocess.run([os.environ.get("KEXECCTL"), "ima", "export", "binary"], capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
 
     def unpack_newc(self, data, dest):
         """What the next kernel does with the initrd: unpack each newc
@@ -342,6 +350,28 @@ class ImaChainTest(KexecdTestCase):
         v = self.verify()
         self.assertEqual(v["Status"], "malformed")
         self.assertIn("record larger than 16 MiB", v["Detail"])
+    def test_list_carried_from_before_the_last_snapshot_counts_once(self):
+        # A 6.1 kernel with CONFIG_IMA_KEXEC copies its list when the image
+        # is loaded: what the boot measured after the load reaches the next
+        # boot only through kexecd's later snapshot (PrepareKexec), and the
+        # carried records also sit in that snapshot. The chain must verify
+        # with each record counted and exported once.
+        self.load("kexec")
+        copied = list(self.current)
+        self.measure([g.ima_ng("/usr/bin/after-load", b"l"), g.ima_ng("/usr/bin/prepare", b"p")])
+        self.apply()
+        self.manager.PrepareKexec(False)
+        self.stop_daemon()
+        self.current = copied
+        self.boot("boot-2", g.sample_boot(self.tpm09, 4, salt="2"), carry=True)
+        self.start_daemon()
+        v = self.manager.VerifyIma()
+        self.assertEqual(v["Status"], "verified", v["Detail"])
+        self.assertEqual((v["Method"], v["BootsInChain"]), ("chain", 2))
+        self.assertTrue(v["CarriedOver"])
+        self.assertEqual(v["Measurements"], len(self.all_records))
+        self.assertEqual(len(self.all_records), 21 + 2 + 5)
+        self.assertEqual(self.export_binary(), g.encode(self.all_records))
 
     def test_no_tpm_and_disabled(self):
         import shutil

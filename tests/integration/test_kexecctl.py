@@ -3,6 +3,7 @@
 """kexecctl: output, JSON, exit codes, errors printed from the D-Bus error."""
 import json
 import os
+import subprocess
 
 from fixture import KEXECCTL, KexecdTestCase, main
 
@@ -72,6 +73,24 @@ class KexecctlTest(KexecdTestCase):
         p = self.kexecctl("status", check=7)
         self.assertIn("org.kexecd1", p.stderr)
         self.start_daemon()
+
+    def test_unreachable_remote_host(self):
+        # -H runs `ssh ... systemd-stdio-bridge` (sd-bus): an ssh that
+        # cannot reach the host ends before any reply, and that is exit 7
+        # like a local bus without kexecd, not a generic failure.
+        bindir = os.path.join(self.dir, "bin")
+        os.makedirs(bindir)
+        with open(os.path.join(bindir, "ssh"), "w") as f:
+            f.write('#!/bin/sh\nprintf "%%s\\n" "$@" >%s/ssh-args\n'
+                    'echo "ssh: connect to host $5 port $3: Connection refused" >&2\nexit 255\n' % self.dir)
+        os.chmod(os.path.join(bindir, "ssh"), 0o755)
+        p = subprocess.run([KEXECCTL, "-H", "root@192.0.2.1:2222", "status"], capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"]))
+        self.assertEqual(p.returncode, 7, p.stderr)
+        self.assertIn("Connection refused", p.stderr)
+        with open(os.path.join(self.dir, "ssh-args")) as f:
+            self.assertEqual(f.read().split(), ["-xT", "-p", "2222", "--", "root@192.0.2.1", "systemd-stdio-bridge"])
 
     def test_help_and_version(self):
         p = self.kexecctl("--help", check=0)

@@ -10,7 +10,7 @@ import dbus
 
 from fixture import PYTHON, KexecdTestCase, fakekernel, main
 
-EXIT_UNREACHABLE, EXIT_NOT_LOADED, EXIT_STALE, EXIT_DEGRADED, EXIT_INHIBITED = 7, 10, 11, 12, 13
+EXIT_UNREACHABLE, EXIT_NOT_LOADED, EXIT_STALE, EXIT_DEGRADED, EXIT_INHIBITED, EXIT_TOO_SMALL = 7, 10, 11, 12, 13, 14
 
 
 class IsReadyTest(KexecdTestCase):
@@ -36,6 +36,17 @@ class IsReadyTest(KexecdTestCase):
         self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "", ""))
         p = self.kexecctl("-q", "is-ready", "kdump")
         self.assertEqual((p.returncode, p.stdout), (EXIT_NOT_LOADED, ""))
+
+    def test_kdump_reservation_too_small(self):
+        self.load("kdump")
+        self.assertEqual(self.is_ready("kdump"), (0, "ready"))
+        # A reservation smaller than the estimate (kexecctl estimate-crashkernel):
+        # the crash kernel would not boot in it.
+        fakekernel.write(os.path.join(self.root, "sys/kernel/kexec_crash_size"), str(8 << 20) + "\n")
+        self.manager.Reload("kdump", False)
+        self.wait_for(lambda: not self.manager.Status()["CrashKernelSufficient"], "the estimate sees the reservation")
+        self.assertEqual(self.is_ready("kdump"), (EXIT_TOO_SMALL, "too-small"))
+        self.assertEqual(self.is_ready("kexec")[0], EXIT_NOT_LOADED)  # the kexec image does not care
 
     def test_degraded(self):
         # The kernel frees the crash image, then fails (EBUSY injected):
