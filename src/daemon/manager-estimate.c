@@ -147,11 +147,14 @@ uint64_t manager_crash_reserved(Manager *m) {
         return v;
 }
 
+bool manager_crash_sufficient_for(Manager *m, uint64_t reserved) {
+        return reserved > 0 && m->crash_recommended > 0 && m->crash_recommended <= reserved;
+}
+
 bool manager_crash_sufficient(Manager *m) {
-        uint64_t reserved = manager_crash_reserved(m);
         /* The reservation is read each time (it can be shrunk through
          * kexec_crash_size); the estimate is cached. */
-        return reserved > 0 && m->crash_recommended > 0 && m->crash_recommended <= reserved;
+        return manager_crash_sufficient_for(m, manager_crash_reserved(m));
 }
 
 void manager_update_crash_estimate(Manager *m) {
