@@ -5,6 +5,7 @@
  * answer is translated into a named error, and the loaded flag is read back
  * afterwards rather than assumed. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -486,6 +487,16 @@ fail:
         return r;
 }
 
+/* A compressed kernel's load holds the whole file and the decoder's window
+ * (8 MiB and more for zstd and xz) on the heap; glibc keeps freed heap
+ * memory for the next malloc (and raises its mmap threshold after a large
+ * free, so the next window comes from the heap too). Give it back: kexecd
+ * then idles at its start-up size (tests/integration/test_memory.py). */
+static int trim_after_load(int r) {
+        (void) malloc_trim(0);
+        return r;
+}
+
 int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
         _cleanup_(image_spec_done) ImageSpec previous = {};
         _cleanup_(sd_bus_error_free) sd_bus_error restore_error = SD_BUS_ERROR_NULL;
@@ -498,7 +509,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
         if (image_is_kdump(i) && i->loaded && i->has_state && image_spec_copy(&previous, &i->state.spec) < 0)
                 return kexecd_error_setf(error, -ENOMEM, "Out of memory");
 
-        r = image_load_once(i, spec, reason, error);
+        r = trim_after_load(image_load_once(i, spec, reason, error));
         if (r >= 0) {
                 /* Any successful load (Load, Reload, the retry itself)
                  * supersedes a pending automatic retry: cancel it, or it
@@ -515,7 +526,8 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 return r; /* refused before the kernel let go of the old one */
 
         log_warning("The failed load left no crash kernel; restoring the last working one (%s).", previous.kernel);
-        q = image_load_once(i, &previous, "restoring the last working crash kernel after a failed load", &restore_error);
+        q = trim_after_load(image_load_once(i, &previous, "restoring the last working crash kernel after a failed load",
+                                            &restore_error));
         /* Either way the image is not what was asked for: Degraded, with the
          * failed request as LastError. */
         i->degraded = true;
