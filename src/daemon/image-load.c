@@ -345,7 +345,13 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                                       strlen(cmdline), kernel_image_cmdline_max(kimg));
                 goto fail;
         }
-        r = fd_sha256_hex(kernel_fd, &sha);
+        /* KernelSHA256 is of the bytes the kernel gets (docs/dbus-api.md):
+         * an unpacked kernel's was taken while unpacking, an uncompressed
+         * one's is this one read of the file. */
+        const char *kernel_sha;
+        r = kernel_image_sha256(kimg, &kernel_sha);
+        if (r >= 0 && !(sha = strdup(kernel_sha)))
+                r = -ENOMEM;
         if (r < 0) {
                 r = kexecd_error_setf(error, -EIO, "Cannot read kernel: %s", strerror(-r));
                 goto fail;

@@ -25,3 +25,12 @@ int memfd_new_sealed(const char *name, const void *data, size_t size);
 
 /* Hex SHA-256 of the whole file behind fd (reads with pread, offset kept). */
 int fd_sha256_hex(int fd, char **ret);
+
+/* SHA-256 in pieces, for a pass that already has the bytes in hand (an
+ * unpacker writing them out): no second pass over them. */
+typedef struct Sha256 Sha256;
+int sha256_new(Sha256 **ret);
+void sha256_add(Sha256 *h, const void *data, size_t size);
+/* Writes the 64 hex digits and a NUL; frees h. */
+void sha256_finish_hex(Sha256 *h, char out[static 65]);
+void sha256_free(Sha256 *h);
