@@ -286,6 +286,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
         _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
+        _cleanup_(sha256_job_freep) Sha256Job *sha_job = NULL;
         _cleanup_(image_state_done) ImageState st = {};
         _cleanup_(image_spec_done) ImageSpec resolved = {};
         const char *syscall_used = NULL;
@@ -346,12 +347,16 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                 goto fail;
         }
         /* KernelSHA256 is of the bytes the kernel gets (docs/dbus-api.md):
-         * an unpacked kernel's was taken while unpacking, an uncompressed
-         * one's is this one read of the file. */
-        const char *kernel_sha;
-        r = kernel_image_sha256(kimg, &kernel_sha);
-        if (r >= 0 && !(sha = strdup(kernel_sha)))
-                r = -ENOMEM;
+         * an unpacked kernel's was taken while unpacking; an uncompressed
+         * one's is one read of the file, in a thread, while this thread
+         * records the request and the kernel reads the same file. */
+        if (kernel_image_sha256_known(kimg)) {
+                const char *kernel_sha;
+                r = kernel_image_sha256(kimg, &kernel_sha);
+                if (r >= 0 && !(sha = strdup(kernel_sha)))
+                        r = -ENOMEM;
+        } else
+                r = fd_sha256_hex_start(kimg->fd, &sha_job);
         if (r < 0) {
                 r = kexecd_error_setf(error, -EIO, "Cannot read kernel: %s", strerror(-r));
                 goto fail;
@@ -418,6 +423,13 @@ legacy:
         }
 
 loaded:
+        if (sha_job) {
+                Sha256Job *job = TAKE_PTR(sha_job);
+                r = fd_sha256_hex_finish(job, &sha);
+                if (r < 0)
+                        /* The kernel read the file: only our read failed. */
+                        log_warning_errno(r, "Cannot hash the kernel %s, KernelSHA256 stays empty: %m", spec->kernel);
+        }
         r = image_refresh_loaded(i);
         if (r < 0 || !i->loaded) {
                 r = kexecd_error_setf(error, -EIO, "The %s syscall reported success but the kernel does not show a loaded image.", syscall_used);

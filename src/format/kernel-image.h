@@ -39,6 +39,10 @@ static inline void kernel_image_freep(KernelImage **k) {
 /* The SHA-256 of the kernel bytes passed (KernelSHA256): the one taken
  * while unpacking, else one read of the uncompressed file. */
 int kernel_image_sha256(KernelImage *k, const char **ret);
+/* Whether kernel_image_sha256() would read the file (uncompressed). */
+static inline int kernel_image_sha256_known(const KernelImage *k) {
+        return k->sha256[0] != 0;
+}
 
 /* The longest command line (bytes, without the NUL) the kernel in `k`
  * accepts: an x86 bzImage announces cmdline_size in its setup header, and

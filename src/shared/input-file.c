@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gcrypt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,4 +257,56 @@ int fd_sha256_hex(int fd, char **ret) {
         sha256_finish_hex(h, s);
         *ret = s;
         return 0;
+}
+
+struct Sha256Job {
+        pthread_t thread;
+        int fd;
+        int r;
+        char *hex;
+};
+
+static void *sha256_job_run(void *p) {
+        Sha256Job *job = p;
+        job->r = fd_sha256_hex(job->fd, &job->hex);
+        return NULL;
+}
+
+int fd_sha256_hex_start(int fd, Sha256Job **ret) {
+        Sha256Job *job = calloc(1, sizeof(Sha256Job));
+        if (!job)
+                return -ENOMEM;
+        job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (job->fd < 0) {
+                int r = -errno;
+                free(job);
+                return r;
+        }
+        int r = pthread_create(&job->thread, NULL, sha256_job_run, job);
+        if (r != 0) {
+                close(job->fd);
+                free(job);
+                return -r;
+        }
+        *ret = job;
+        return 0;
+}
+
+int fd_sha256_hex_finish(Sha256Job *job, char **ret) {
+        (void) pthread_join(job->thread, NULL);
+        close(job->fd);
+        int r = job->r;
+        if (r >= 0)
+                *ret = job->hex;
+        else
+                free(job->hex);
+        free(job);
+        return r;
+}
+
+void sha256_job_freep(Sha256Job **job) {
+        _cleanup_free_ char *unused = NULL;
+        if (*job)
+                (void) fd_sha256_hex_finish(*job, &unused);
+        *job = NULL;
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Small when idle: what a load of a compressed kernel takes (the whole
 file, the decoder's window: 8 MiB for zstd and xz here) is given back
-afterwards. kexecd's PSS after a sequence of gzip, zstd and xz loads stays
+afterwards, and so is the buffer of the thread that hashes an uncompressed
+one. kexecd's PSS after a sequence of raw, gzip, zstd and xz loads stays
 within 3 MiB of what it was before them."""
 import os
 import subprocess
@@ -33,7 +34,8 @@ class MemoryTest(KexecdTestCase):
             f.seek(0x1000)
             for _ in range(3):
                 f.write(block)
-        out = []
+        os.chmod(raw, 0o644)
+        out = [raw]  # hashed in a thread of its own during the load
         for codec, cmd in (("gz", ["gzip", "-1", "-n", "-c"]), ("zst", ["zstd", "-3", "--zstd=wlog=23", "-q", "-c"]),
                            ("xz", ["xz", "-1", "--lzma2=dict=8MiB", "--check=crc32", "-c"])):
             path = raw + "." + codec
@@ -53,7 +55,7 @@ class MemoryTest(KexecdTestCase):
                 self.assertEqual(self.image_props("kexec")["Kernel"], k)
         after = self.pss_kib()
         self.assertLessEqual(after - before, PSS_GROWTH_MAX_KIB,
-                             "PSS grew from %d KiB to %d KiB over six compressed loads" % (before, after))
+                             "PSS grew from %d KiB to %d KiB over eight loads" % (before, after))
 
 
 if __name__ == "__main__":
