@@ -161,7 +161,8 @@ static int list_dir(BootEntries *e, const char *dir, bool (*filter)(const char *
         closedir(d);
         if (r < 0)
                 return r;
-        qsort(names, n, sizeof(char *), strcmp_ptrs);
+        if (n > 0)
+                qsort(names, n, sizeof(char *), strcmp_ptrs);
         *ret = TAKE_PTR(names);
         return 0;
 }
@@ -603,7 +604,8 @@ static int discover_installed(BootEntries *e, const char *root) {
                 if (r < 0)
                         return r;
         }
-        qsort(e->entries + first, e->n - first, sizeof(BootEntry), cmp_installed);
+        if (e->n > first)
+                qsort(e->entries + first, e->n - first, sizeof(BootEntry), cmp_installed);
         return 0;
 }
 
@@ -760,7 +762,8 @@ int boot_entries_discover(const char *root, BootEntries *ret) {
                         return r;
         }
         size_t n_bls = e.n;
-        qsort(e.entries, n_bls, sizeof(BootEntry), cmp_bls);
+        if (n_bls > 0) /* qsort() must not see a NULL array, even empty */
+                qsort(e.entries, n_bls, sizeof(BootEntry), cmp_bls);
         if ((r = discover_symlinks(&e, root)) < 0 || (r = discover_installed(&e, root)) < 0)
                 return r;
         select_default(&e, root, n_bls);

@@ -5,6 +5,7 @@
  * answer is translated into a named error, and the loaded flag is read back
  * afterwards rather than assumed. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -285,6 +286,7 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
         _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         _cleanup_free_ char *cmdline = NULL, *message = NULL, *sha = NULL, *loader_output = NULL, *legacy_reason = NULL;
         _cleanup_(kernel_image_freep) KernelImage *kimg = NULL;
+        _cleanup_(sha256_job_freep) Sha256Job *sha_job = NULL;
         _cleanup_(image_state_done) ImageState st = {};
         _cleanup_(image_spec_done) ImageSpec resolved = {};
         const char *syscall_used = NULL;
@@ -344,7 +346,17 @@ static int image_load_once(Image *i, const ImageSpec *spec, const char *reason, 
                                       strlen(cmdline), kernel_image_cmdline_max(kimg));
                 goto fail;
         }
-        r = fd_sha256_hex(kernel_fd, &sha);
+        /* KernelSHA256 is of the bytes the kernel gets (docs/dbus-api.md):
+         * an unpacked kernel's was taken while unpacking; an uncompressed
+         * one's is one read of the file, in a thread, while this thread
+         * records the request and the kernel reads the same file. */
+        if (kernel_image_sha256_known(kimg)) {
+                const char *kernel_sha;
+                r = kernel_image_sha256(kimg, &kernel_sha);
+                if (r >= 0 && !(sha = strdup(kernel_sha)))
+                        r = -ENOMEM;
+        } else
+                r = fd_sha256_hex_start(kimg->fd, &sha_job);
         if (r < 0) {
                 r = kexecd_error_setf(error, -EIO, "Cannot read kernel: %s", strerror(-r));
                 goto fail;
@@ -411,6 +423,13 @@ legacy:
         }
 
 loaded:
+        if (sha_job) {
+                Sha256Job *job = TAKE_PTR(sha_job);
+                r = fd_sha256_hex_finish(job, &sha);
+                if (r < 0)
+                        /* The kernel read the file: only our read failed. */
+                        log_warning_errno(r, "Cannot hash the kernel %s, KernelSHA256 stays empty: %m", spec->kernel);
+        }
         r = image_refresh_loaded(i);
         if (r < 0 || !i->loaded) {
                 r = kexecd_error_setf(error, -EIO, "The %s syscall reported success but the kernel does not show a loaded image.", syscall_used);
@@ -491,6 +510,16 @@ fail:
         return r;
 }
 
+/* A compressed kernel's load holds the whole file and the decoder's window
+ * (8 MiB and more for zstd and xz) on the heap; glibc keeps freed heap
+ * memory for the next malloc (and raises its mmap threshold after a large
+ * free, so the next window comes from the heap too). Give it back: kexecd
+ * then idles at its start-up size (tests/integration/test_memory.py). */
+static int trim_after_load(int r) {
+        (void) malloc_trim(0);
+        return r;
+}
+
 int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error *error) {
         _cleanup_(image_spec_done) ImageSpec previous = {};
         _cleanup_(sd_bus_error_free) sd_bus_error restore_error = SD_BUS_ERROR_NULL;
@@ -503,7 +532,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
         if (image_is_kdump(i) && i->loaded && i->has_state && image_spec_copy(&previous, &i->state.spec) < 0)
                 return kexecd_error_setf(error, -ENOMEM, "Out of memory");
 
-        r = image_load_once(i, spec, reason, error);
+        r = trim_after_load(image_load_once(i, spec, reason, error));
         if (r >= 0) {
                 /* Any successful load (Load, Reload, the retry itself)
                  * supersedes a pending automatic retry: cancel it, or it
@@ -520,7 +549,8 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 return r; /* refused before the kernel let go of the old one */
 
         log_warning("The failed load left no crash kernel; restoring the last working one (%s).", previous.kernel);
-        q = image_load_once(i, &previous, "restoring the last working crash kernel after a failed load", &restore_error);
+        q = trim_after_load(image_load_once(i, &previous, "restoring the last working crash kernel after a failed load",
+                                            &restore_error));
         /* Either way the image is not what was asked for: Degraded, with the
          * failed request as LastError. */
         i->degraded = true;

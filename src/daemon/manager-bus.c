@@ -336,10 +336,7 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
                                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *s = NULL;
-        (void) backend_read_string(m->backend, KERNEL_OSRELEASE, &s);
-        return sd_bus_message_append(reply, "s", strempty(s));
+        return sd_bus_message_append(reply, "s", manager_kernel_release(userdata));
 }
 
 static int property_get_crash_size(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -352,8 +349,8 @@ static int property_get_crash_size(sd_bus *bus, const char *path, const char *in
 
 static int property_get_lockdown(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *s = manager_lockdown(userdata);
-        return sd_bus_message_append(reply, "s", s ?: "unsupported");
+        char buf[MANAGER_LOCKDOWN_MAX];
+        return sd_bus_message_append(reply, "s", manager_lockdown_word(userdata, buf));
 }
 
 static int property_get_load_disabled(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -382,14 +379,28 @@ static int property_get_ima(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", m->ima.measurements);
 }
 
+typedef struct StatusRegions {
+        Manager *m;
+        uint64_t crash_size;
+} StatusRegions;
+
+/* The regions for the kexec_crash_size this Status() call read. */
+static int append_status_crash_regions(sd_bus_message *reply, void *userdata) {
+        StatusRegions *s = userdata;
+        return manager_append_crash_regions_for(s->m, reply, s->crash_size);
+}
+
 static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        _cleanup_free_ char *release = NULL, *lockdown = manager_lockdown(m);
+        char lockdown_buf[MANAGER_LOCKDOWN_MAX];
+        const char *lockdown = manager_lockdown_word(m, lockdown_buf);
         uint64_t crash_size = 0;
         int r;
 
-        (void) backend_read_string(m->backend, KERNEL_OSRELEASE, &release);
+        /* Only what others can change behind kexecd's back is read here,
+         * each a small file read once (docs/architecture.md, "What Status()
+         * keeps"); the rest comes from what kexecd keeps. */
         (void) backend_read_u64(m->backend, KERNEL_KEXEC_CRASH_SIZE, &crash_size);
         for (int t = 0; t < _IMAGE_TYPE_MAX; t++)
                 (void) image_refresh_loaded(m->images[t]);
@@ -402,20 +413,20 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
                                   "Version", "s", PACKAGE_VERSION,
-                                  "KernelRelease", "s", strempty(release),
+                                  "KernelRelease", "s", manager_kernel_release(m),
                                   "CrashKernelSize", "t", crash_size,
-                                  "Lockdown", "s", lockdown ?: "unsupported",
+                                  "Lockdown", "s", lockdown,
                                   "KexecLoadDisabled", "b", manager_load_disabled(m),
                                   "LoadLimitReboot", "x", manager_load_limit(m, false),
                                   "LoadLimitPanic", "x", manager_load_limit(m, true),
                                   "LayoutGeneration", "t", m->layout_generation);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}{sv}",
-                                          "CrashKernelSufficient", "b", manager_crash_sufficient(m),
+                                          "CrashKernelSufficient", "b", manager_crash_sufficient_for(m, crash_size),
                                           "CrashKernelRecommended", "t", m->crash_recommended);
-        if (r < 0)
-                return r;
-        r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", manager_append_crash_regions, m);
+        if (r >= 0)
+                r = bus_append_dict_entry(reply, "CrashKernelRegions", "a(stt)", append_status_crash_regions,
+                                          &(StatusRegions) { m, crash_size });
         if (r >= 0)
                 r = bus_append_dict_entry(reply, "DeviceTree", "a{sv}", manager_append_devicetree, m);
         if (r >= 0)

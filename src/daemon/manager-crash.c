@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,19 +360,80 @@ int method_list_crashes(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int manager_append_last_crash(sd_bus_message *reply, void *userdata) {
-        Manager *m = userdata;
+void manager_last_crash_done(Manager *m) {
+        if (m->last_crash.has) {
+                free(m->last_crash.entry.id);
+                crash_record_done(&m->last_crash.entry.record);
+        }
+        m->last_crash = (typeof(m->last_crash)) {};
+}
+
+static bool stat_unchanged(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Two changes within one tick of the file system's clock leave the same
+ * time stamps: what changed in the last 2 s is listed again next time. */
+static bool stat_settled(const struct stat *st) {
+        time_t now = (time_t) (now_usec() / 1000000ULL);
+        return st->st_mtim.tv_sec + 2 < now && st->st_ctim.tv_sec + 2 < now;
+}
+
+static int newest_stat(Manager *m, const CrashEntry *e, struct stat *ret) {
+        char path[PATH_MAX];
+        int k = snprintf(path, sizeof path, "%s/%s%s/crash.json", manager_dump_dir(m), e->id,
+                         e->partial ? CRASH_PARTIAL_SUFFIX : "");
+        if (k < 0 || (size_t) k >= sizeof path)
+                return -ENAMETOOLONG;
+        return fstatat(AT_FDCWD, path, ret, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+/* The newest crash, NULL when there is none. kexecd-capture, its hooks and
+ * admins change the dump directory behind kexecd's back: a new, renamed or
+ * removed crash changes the directory's time stamps, a rewritten crash.json
+ * (replaced or edited in place) its own. Listing (and parsing every record,
+ * up to KEXECD_CRASH_DIRS_MAX) is done again only when either changed. */
+static const CrashEntry *last_crash(Manager *m) {
+        typeof(m->last_crash) *c = &m->last_crash;
+        struct stat dir, newest;
+        bool dir_exists = stat(manager_dump_dir(m), &dir) >= 0;
+
+        if (c->valid && dir_exists == c->dir_exists &&
+            (!dir_exists || (stat_unchanged(&dir, &c->dir) &&
+                             (!c->has || (newest_stat(m, &c->entry, &newest) >= 0 && stat_unchanged(&newest, &c->newest))))))
+                return c->has ? &c->entry : NULL;
+
+        manager_last_crash_done(m);
         CrashEntry *e = NULL;
         size_t n = 0;
-        int r = crash_dir_list(manager_dump_dir(m), &e, &n);
-        if (r < 0 || n == 0) {
+        int r = dir_exists ? crash_dir_list(manager_dump_dir(m), &e, &n) : 0;
+        if (r < 0) {
                 crash_entries_free(e, n);
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                return NULL; /* tried again next time */
+        }
+        if (n > 0) {
+                c->entry = e[n - 1];
+                c->has = true;
+                crash_entries_free(e, n - 1);
+        } else
+                free(e);
+        c->dir_exists = dir_exists;
+        c->dir = dir;
+        c->valid = !dir_exists || (stat_settled(&dir) && (!c->has || (newest_stat(m, &c->entry, &c->newest) >= 0 &&
+                                                                      stat_settled(&c->newest))));
+        return c->has ? &c->entry : NULL;
+}
+
+int manager_append_last_crash(sd_bus_message *reply, void *userdata) {
+        Manager *m = userdata;
+        const CrashEntry *e = last_crash(m);
+        if (!e) {
+                int r = sd_bus_message_open_container(reply, 'a', "{sv}");
                 return r < 0 ? r : sd_bus_message_close_container(reply);
         }
-        r = append_crash(reply, m, &e[n - 1]);
-        crash_entries_free(e, n);
-        return r;
+        return append_crash(reply, m, e);
 }
 
 int property_get_last_crash(sd_bus *bus, const char *path, const char *interface, const char *property,

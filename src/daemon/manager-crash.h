@@ -19,6 +19,7 @@ int manager_kdump_capture_args(Manager *m, const char *cmdline, char **ret);
 int manager_crash_scan(Manager *m);
 
 int manager_append_last_crash(sd_bus_message *reply, void *userdata);
+void manager_last_crash_done(Manager *m);
 int manager_append_kdump_test(sd_bus_message *reply, void *userdata);
 int property_get_last_crash(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);

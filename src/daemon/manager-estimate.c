@@ -4,6 +4,7 @@
  * model, docs/crashkernel.md its sources), against what the kernel
  * reserved. Read-only: no polkit. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -129,6 +130,9 @@ int manager_estimate_crash_kernel(Manager *m, const CrashEstimate **ret, sd_bus_
         if (!key || !m->crash_cache.key || !streq(key, m->crash_cache.key)) {
                 crash_cache_clear(m);
                 r = estimate_uncached(m, spec, &m->crash_cache.estimate, &m->crash_cache.error);
+                /* It unpacked the kernel and the initrd: give the decoders'
+                 * memory back, as after a load (image-load.c). */
+                (void) malloc_trim(0);
                 m->crash_cache.r = r < 0 ? r : 0;
                 m->crash_cache.key = TAKE_PTR(key);
         }
@@ -147,11 +151,14 @@ uint64_t manager_crash_reserved(Manager *m) {
         return v;
 }
 
+bool manager_crash_sufficient_for(Manager *m, uint64_t reserved) {
+        return reserved > 0 && m->crash_recommended > 0 && m->crash_recommended <= reserved;
+}
+
 bool manager_crash_sufficient(Manager *m) {
-        uint64_t reserved = manager_crash_reserved(m);
         /* The reservation is read each time (it can be shrunk through
          * kexec_crash_size); the estimate is cached. */
-        return reserved > 0 && m->crash_recommended > 0 && m->crash_recommended <= reserved;
+        return manager_crash_sufficient_for(m, manager_crash_reserved(m));
 }
 
 void manager_update_crash_estimate(Manager *m) {

@@ -59,6 +59,8 @@ Manager *manager_free(Manager *m) {
         kexecd_config_done(&m->config);
         history_done(&m->history);
         manager_crash_cache_done(m);
+        manager_facts_done(m);
+        manager_last_crash_done(m);
         free(m->config_dir);
         free(m->state_dir);
         free(m->runtime_dir);
@@ -67,15 +69,20 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-char *manager_lockdown(Manager *m) {
-        _cleanup_free_ char *s = NULL;
-        if (backend_read_string(m->backend, KERNEL_LOCKDOWN, &s) < 0)
-                return strdup("unsupported");
+const char *manager_lockdown_word(Manager *m, char buf[static MANAGER_LOCKDOWN_MAX]) {
+        if (backend_read_small(m->backend, KERNEL_LOCKDOWN, buf, MANAGER_LOCKDOWN_MAX) < 0)
+                return "unsupported";
         /* "none [integrity] confidentiality": the bracketed word is active. */
-        char *open = strchr(s, '['), *close = open ? strchr(open, ']') : NULL;
+        char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
         if (!open || !close)
-                return strdup("unsupported");
-        return strndup(open + 1, (size_t) (close - open - 1));
+                return "unsupported";
+        *close = 0;
+        return open + 1;
+}
+
+char *manager_lockdown(Manager *m) {
+        char buf[MANAGER_LOCKDOWN_MAX];
+        return strdup(manager_lockdown_word(m, buf));
 }
 
 bool manager_load_disabled(Manager *m) {
@@ -85,10 +92,9 @@ bool manager_load_disabled(Manager *m) {
 }
 
 int64_t manager_load_limit(Manager *m, bool crash) {
-        _cleanup_free_ char *s = NULL;
-        if (backend_read_string(m->backend, crash ? KERNEL_KEXEC_LIMIT_PANIC : KERNEL_KEXEC_LIMIT_REBOOT, &s) < 0)
+        char s[64], *end;
+        if (backend_read_small(m->backend, crash ? KERNEL_KEXEC_LIMIT_PANIC : KERNEL_KEXEC_LIMIT_REBOOT, s, sizeof s) < 0)
                 return -1;
-        char *end;
         long long v = strtoll(s, &end, 10);
         return end == s ? -1 : (int64_t) v;
 }

@@ -10,7 +10,12 @@
 
 #include "backend.h"
 #include "config.h"
+#include <sys/stat.h>
+
 #include "crash-estimate.h"
+#include "crash-record.h"
+#include "devicetree.h"
+#include "iomem.h"
 #include "history.h"
 #include "ima-chain.h"
 #include "layout.h"
@@ -108,6 +113,30 @@ struct Manager {
                 CrashEstimate estimate;
                 sd_bus_error error;
         } crash_cache;
+        /* Facts Status() shows that change only with events kexecd sees,
+         * kept instead of re-read per call (manager-platform.c; why each
+         * stays correct: docs/architecture.md, "What Status() keeps"). */
+        struct {
+                char *kernel_release;          /* per boot */
+                bool dt_known;                 /* per boot: /sys/firmware/fdt */
+                int dt_r;
+                DtReport dt;
+                char *dt_message;
+                bool regions_known;            /* /proc/iomem "Crash kernel" */
+                uint64_t regions_crash_size;   /* ... as of this kexec_crash_size */
+                uint64_t regions_layout_generation; /* ... and this layout */
+                IomemRegion *regions;
+                size_t n_regions;
+        } facts;
+        /* LastCrash, kept while the dump directory and its newest crash
+         * directory are unchanged (manager-crash.c). */
+        struct {
+                bool valid;
+                bool dir_exists;
+                struct stat dir, newest;
+                bool has;
+                CrashEntry entry;
+        } last_crash;
         /* Metrics for node_exporter (manager-metrics.c). The default
          * directory is NULL on the fake backend: a test or demo kexecd must
          * not publish metrics as if it were the host's. */
@@ -130,6 +159,9 @@ int manager_startup(Manager *m);
 void manager_record(Manager *m, Image *i, const char *event, const char *fmt, ...) _printf_(4, 5);
 
 /* Kernel facts shown as Manager properties. */
+#define MANAGER_LOCKDOWN_MAX 128
+/* The active lockdown word, "unsupported" without one; may point into buf. */
+const char *manager_lockdown_word(Manager *m, char buf[static MANAGER_LOCKDOWN_MAX]);
 char *manager_lockdown(Manager *m);  /* "none", "integrity", ..., "unsupported" */
 bool manager_load_disabled(Manager *m);
 int64_t manager_load_limit(Manager *m, bool crash); /* -1 = unlimited/unknown */
@@ -198,8 +230,13 @@ int method_verify_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_export_ima(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* manager-platform.c */
+/* The running kernel's release, read once (it cannot change until reboot). */
+const char *manager_kernel_release(Manager *m);
+void manager_facts_done(Manager *m);
 /* BusAppenders (userdata: the Manager). */
 int manager_append_crash_regions(sd_bus_message *reply, void *userdata);
+/* The same for a kexec_crash_size the caller has just read. */
+int manager_append_crash_regions_for(Manager *m, sd_bus_message *reply, uint64_t crash_size);
 int manager_append_devicetree(sd_bus_message *reply, void *userdata);
 int property_get_crash_regions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error);
@@ -220,6 +257,8 @@ int manager_estimate_crash_kernel(Manager *m, const CrashEstimate **ret, sd_bus_
 void manager_crash_cache_done(Manager *m);
 uint64_t manager_crash_reserved(Manager *m);
 bool manager_crash_sufficient(Manager *m);
+/* The same for a reservation the caller has just read. */
+bool manager_crash_sufficient_for(Manager *m, uint64_t reserved);
 /* Re-estimates, logs a warning when the reservation is too small, emits
  * PropertiesChanged when CrashKernelSufficient/Recommended changed. */
 void manager_update_crash_estimate(Manager *m);

@@ -66,64 +66,127 @@ const char *kernel_sniff(const uint8_t *h, size_t n) {
         return NULL;
 }
 
-/* Output sink: a memfd that refuses to grow beyond max. */
+/* Output sink: a memfd, mapped, that the decoders write into directly (no
+ * bounce buffer, no write() copy) and that refuses to grow beyond max. The
+ * SHA-256 of the unpacked kernel (KernelSHA256: the bytes loaded) is taken
+ * on each piece as it is produced, while it is still in the cache. */
 typedef struct Sink {
         int fd;
+        uint8_t *map;
+        size_t cap;             /* bytes mapped (and the memfd's size) */
         uint64_t written, max;
+        Sha256 *sha;
 } Sink;
 
-static int sink_write(Sink *s, const void *data, size_t n) {
-        if (s->written + n > s->max)
+#define SINK_INITIAL (4u << 20)
+
+/* Room for at least one more byte: the memfd and its mapping grow by
+ * doubling, up to max + 1 (so that one byte too many is seen). */
+static int sink_reserve(Sink *s) {
+        if (s->written < s->cap)
+                return 0;
+        if (s->written > s->max)
                 return -EFBIG;
-        const uint8_t *p = data;
-        while (n > 0) {
-                ssize_t k = write(s->fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-                s->written += (uint64_t) k;
-        }
+        uint64_t want = s->cap ? (uint64_t) s->cap * 2 : SINK_INITIAL;
+        if (want > s->max + 1)
+                want = s->max + 1;
+        if (want > SIZE_MAX / 2)
+                return -EFBIG;
+        if (ftruncate(s->fd, (off_t) want) < 0)
+                return -errno;
+        /* Pages allocated and mapped in one go: faulting in 4 KiB of shmem
+         * at a time costs more than the unpacking writes. */
+        if (fallocate(s->fd, 0, (off_t) s->cap, (off_t) (want - s->cap)) < 0 && errno != EOPNOTSUPP)
+                return -errno;
+        void *p = s->map ? mremap(s->map, s->cap, (size_t) want, MREMAP_MAYMOVE)
+                         : mmap(NULL, (size_t) want, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+#ifdef MADV_POPULATE_WRITE
+        if (s->map)
+                (void) madvise((uint8_t *) p + s->cap, (size_t) want - s->cap, MADV_POPULATE_WRITE);
+#endif
+        s->map = p;
+        s->cap = (size_t) want;
         return 0;
+}
+
+/* Where the decoder writes next, and how much fits. */
+static int sink_next(Sink *s, uint8_t **ret, size_t *ret_avail) {
+        int r = sink_reserve(s);
+        if (r < 0)
+                return r;
+        *ret = s->map + s->written;
+        *ret_avail = s->cap - (size_t) s->written;
+        return 0;
+}
+
+/* The decoder produced n bytes at sink_next()'s pointer. */
+static int sink_commit(Sink *s, size_t n) {
+        sha256_add(s->sha, s->map + s->written, n);
+        s->written += n;
+        return s->written > s->max ? -EFBIG : 0;
+}
+
+static void sink_unmap(Sink *s) {
+        if (s->map)
+                (void) munmap(s->map, s->cap);
+        s->map = NULL;
+        s->cap = 0;
 }
 
 static int inflate_gzip(const uint8_t *in, size_t n, Sink *s) {
         z_stream z = { .next_in = (Bytef *) in, .avail_in = (uInt) n };
-        uint8_t out[65536];
-        int r, zr;
+        int r = 0, zr;
 
         if (n > UINT32_MAX || inflateInit2(&z, 15 + 32) != Z_OK)
                 return -ENOMEM;
         do {
+                uint8_t *out;
+                size_t avail;
+                r = sink_next(s, &out, &avail);
+                if (r < 0)
+                        break;
+                if (avail > UINT32_MAX)
+                        avail = UINT32_MAX;
                 z.next_out = out;
-                z.avail_out = sizeof(out);
+                z.avail_out = (uInt) avail;
                 zr = inflate(&z, Z_NO_FLUSH);
                 if (zr != Z_OK && zr != Z_STREAM_END) {
-                        inflateEnd(&z);
-                        return zr == Z_MEM_ERROR ? -ENOMEM : -EUCLEAN;
+                        r = zr == Z_MEM_ERROR ? -ENOMEM : -EUCLEAN;
+                        break;
                 }
-                r = sink_write(s, out, sizeof(out) - z.avail_out);
-                if (r < 0) {
-                        inflateEnd(&z);
-                        return r;
-                }
+                r = sink_commit(s, avail - z.avail_out);
+                if (r < 0)
+                        break;
                 if (zr != Z_STREAM_END && z.avail_in == 0 && z.avail_out != 0) {
-                        inflateEnd(&z);
-                        return -EUCLEAN; /* input ended before the stream did */
+                        r = -EUCLEAN; /* input ended before the stream did */
+                        break;
                 }
         } while (zr != Z_STREAM_END);
         inflateEnd(&z);
-        return 0;
+        return r;
+}
+
+/* One call of the zstd decoder into the sink; *ret_progress: bytes out. */
+static int zstd_step(ZSTD_DStream *d, ZSTD_inBuffer *ib, Sink *s, size_t *ret, size_t *ret_progress) {
+        uint8_t *out;
+        size_t avail;
+        int r = sink_next(s, &out, &avail);
+        if (r < 0)
+                return r;
+        ZSTD_outBuffer ob = { out, avail, 0 };
+        *ret = ZSTD_decompressStream(d, &ob, ib);
+        if (ZSTD_isError(*ret))
+                return -EUCLEAN;
+        *ret_progress = ob.pos;
+        return sink_commit(s, ob.pos);
 }
 
 static int inflate_zstd(const uint8_t *in, size_t n, Sink *s) {
         ZSTD_DStream *d = ZSTD_createDStream();
         ZSTD_inBuffer ib = { in, n, 0 };
-        uint8_t out[65536];
-        size_t ret = 1;
+        size_t ret = 1, progress;
         int r = 0;
 
         if (!d)
@@ -131,38 +194,24 @@ static int inflate_zstd(const uint8_t *in, size_t n, Sink *s) {
         /* Kernel zstd images use up to a 2^27 window; refuse absurd ones. */
         ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 27);
         while (ib.pos < ib.size) {
-                ZSTD_outBuffer ob = { out, sizeof(out), 0 };
-                ret = ZSTD_decompressStream(d, &ob, &ib);
-                if (ZSTD_isError(ret)) {
-                        r = -EUCLEAN;
-                        break;
-                }
-                r = sink_write(s, out, ob.pos);
+                r = zstd_step(d, &ib, s, &ret, &progress);
                 if (r < 0)
                         break;
                 if (ret == 0 && ib.pos < ib.size && in[ib.pos] == 0)
                         break; /* zero padding after the frame */
         }
-        for (; r >= 0 && ret != 0;) {
-                ZSTD_outBuffer ob = { out, sizeof(out), 0 };
-                ret = ZSTD_decompressStream(d, &ob, &ib);
-                if (ZSTD_isError(ret)) {
-                        r = -EUCLEAN;
-                        break;
-                }
-                r = sink_write(s, out, ob.pos);
-                if (ob.pos == 0 && ret != 0) {
+        while (r >= 0 && ret != 0) {
+                r = zstd_step(d, &ib, s, &ret, &progress);
+                if (r >= 0 && progress == 0 && ret != 0)
                         r = -EUCLEAN; /* truncated: no progress possible */
-                        break;
-                }
         }
+        /* The window (8 MiB and more) goes back now, not at exit. */
         ZSTD_freeDStream(d);
         return r;
 }
 
 static int inflate_lzma(const uint8_t *in, size_t n, Sink *s, bool alone) {
         lzma_stream z = LZMA_STREAM_INIT;
-        uint8_t out[65536];
         lzma_ret lr;
         int r = 0;
 
@@ -173,14 +222,19 @@ static int inflate_lzma(const uint8_t *in, size_t n, Sink *s, bool alone) {
         z.next_in = in;
         z.avail_in = n;
         do {
+                uint8_t *out;
+                size_t avail;
+                r = sink_next(s, &out, &avail);
+                if (r < 0)
+                        break;
                 z.next_out = out;
-                z.avail_out = sizeof(out);
+                z.avail_out = avail;
                 lr = lzma_code(&z, LZMA_FINISH);
                 if (lr != LZMA_OK && lr != LZMA_STREAM_END) {
                         r = lr == LZMA_MEM_ERROR || lr == LZMA_MEMLIMIT_ERROR ? -EFBIG : -EUCLEAN;
                         break;
                 }
-                r = sink_write(s, out, sizeof(out) - z.avail_out);
+                r = sink_commit(s, avail - z.avail_out);
                 if (r < 0)
                         break;
         } while (lr != LZMA_STREAM_END);
@@ -188,7 +242,8 @@ static int inflate_lzma(const uint8_t *in, size_t n, Sink *s, bool alone) {
         return r;
 }
 
-static int decompress(const char *codec, const uint8_t *in, size_t n, uint64_t max, int *ret_fd) {
+/* Unpacks into a sealed memfd; ret_sha256: the unpacked bytes' SHA-256. */
+static int decompress(const char *codec, const uint8_t *in, size_t n, uint64_t max, int *ret_fd, char ret_sha256[static 65]) {
         _cleanup_close_ int fd = memfd_create("kexecd-kernel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         Sink s = { .max = max };
         int r;
@@ -196,6 +251,9 @@ static int decompress(const char *codec, const uint8_t *in, size_t n, uint64_t m
         if (fd < 0)
                 return -errno;
         s.fd = fd;
+        r = sha256_new(&s.sha);
+        if (r < 0)
+                return r;
         if (streq(codec, "gzip"))
                 r = inflate_gzip(in, n, &s);
         else if (streq(codec, "zstd"))
@@ -205,9 +263,16 @@ static int decompress(const char *codec, const uint8_t *in, size_t n, uint64_t m
         else if (streq(codec, "lzma"))
                 r = inflate_lzma(in, n, &s, true);
         else
-                return -EOPNOTSUPP;
-        if (r < 0)
+                r = -EOPNOTSUPP;
+        sink_unmap(&s);
+        if (r < 0) {
+                sha256_free(s.sha);
                 return r;
+        }
+        sha256_finish_hex(s.sha, ret_sha256);
+        /* The mapping grew by doubling: cut the memfd to what was written. */
+        if (ftruncate(fd, (off_t) s.written) < 0)
+                return -errno;
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
                 return -errno;
         if (lseek(fd, 0, SEEK_SET) < 0)
@@ -354,7 +419,7 @@ static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const 
 
         if (streq(fmt, "gzip") || streq(fmt, "zstd") || streq(fmt, "xz") || streq(fmt, "lzma")) {
                 int out = -EBADF;
-                r = decompress(fmt, d, n, max, &out);
+                r = decompress(fmt, d, n, max, &out, k->sha256);
                 if (r == -EFBIG)
                         return fail(msg, r, "%s data unpacks to more than %llu bytes", fmt, (unsigned long long) max);
                 if (r < 0)
@@ -379,7 +444,7 @@ static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const 
                 if (off > n || size > n - off || size == 0)
                         return fail(msg, -EUCLEAN, "zboot payload (offset %u, size %u) lies outside the file", off, size);
                 int out = -EBADF;
-                r = decompress(codec, d + off, size, max, &out);
+                r = decompress(codec, d + off, size, max, &out, k->sha256);
                 if (r == -EOPNOTSUPP)
                         return fail(msg, -ENOEXEC, "zboot compression '%s' is not supported", codec);
                 if (r == -EFBIG)
@@ -405,6 +470,12 @@ static int open_inner(KernelImage *k, int fd, const uint8_t *d, size_t n, const 
         const char *inner = kernel_sniff(d + linux_sec.offset, linux_sec.size);
         if (!inner || (!streq(inner, "bzImage") && !streq(inner, "arm64-Image")))
                 return fail(msg, -ENOEXEC, "the UKI's .linux section is not a kernel image");
+        Sha256 *sha = NULL;
+        r = sha256_new(&sha);
+        if (r < 0)
+                return r;
+        sha256_add(sha, d + linux_sec.offset, linux_sec.size);
+        sha256_finish_hex(sha, k->sha256);
         r = memfd_new_sealed("kexecd-uki-linux", d + linux_sec.offset, linux_sec.size);
         if (r < 0)
                 return r;
@@ -449,6 +520,18 @@ size_t kernel_image_cmdline_max(const KernelImage *k) {
                 return 0;
         size_t max = size - 1 - 30;
         return max < 2047 ? max : 2047;
+}
+
+int kernel_image_sha256(KernelImage *k, const char **ret) {
+        if (!k->sha256[0]) {
+                _cleanup_free_ char *hex = NULL;
+                int r = fd_sha256_hex(k->fd, &hex);
+                if (r < 0)
+                        return r;
+                snprintf(k->sha256, sizeof(k->sha256), "%s", hex);
+        }
+        *ret = k->sha256;
+        return 0;
 }
 
 void kernel_image_free(KernelImage *k) {

@@ -20,6 +20,10 @@ typedef struct KernelImage {
         int initrd_fd;          /* UKI .initrd as a sealed memfd, or -1 */
         char *cmdline;          /* UKI .cmdline, or NULL */
         uint64_t size;          /* bytes of the kernel passed */
+        /* SHA-256 (hex) of the bytes passed: taken during the unpacking or
+         * extraction that writes them; "" for an uncompressed kernel, which
+         * is passed by its own fd (kernel_image_sha256() reads it then). */
+        char sha256[65];
 } KernelImage;
 
 /* Sniffs and, if needed, unpacks the kernel behind `fd` (not consumed).
@@ -30,6 +34,14 @@ int kernel_image_open(int fd, uint64_t max_size, KernelImage **ret, char **ret_m
 void kernel_image_free(KernelImage *k);
 static inline void kernel_image_freep(KernelImage **k) {
         kernel_image_free(*k);
+}
+
+/* The SHA-256 of the kernel bytes passed (KernelSHA256): the one taken
+ * while unpacking, else one read of the uncompressed file. */
+int kernel_image_sha256(KernelImage *k, const char **ret);
+/* Whether kernel_image_sha256() would read the file (uncompressed). */
+static inline int kernel_image_sha256_known(const KernelImage *k) {
+        return k->sha256[0] != 0;
 }
 
 /* The longest command line (bytes, without the NUL) the kernel in `k`

@@ -140,7 +140,8 @@ static int read_memory_blocks(Backend *b, LayoutSnapshot *s, uint64_t *fp) {
         }
         closedir(d);
         if (r >= 0) {
-                qsort(blocks, n, sizeof(Block), block_cmp);
+                if (n > 0)
+                        qsort(blocks, n, sizeof(Block), block_cmp);
                 for (size_t i = 0; i < n; i++) {
                         *fp = fnv_u64(*fp, blocks[i].index);
                         *fp = fnv_bytes(*fp, &blocks[i].state, 1);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
 #include "ima-cli.h"
 #include "ima-log.h"
+#include "ima-reader.h"
 #include "ima-replay.h"
 #include "macro.h"
 
@@ -145,43 +145,58 @@ int ima_cli_replay(int argc, char *argv[]) {
         uint32_t used = 0;
         size_t total = 0, bad_digests = 0;
         bool matched_any = false;
-        size_t match_prefix = 0, files_before = 0;
+        size_t match_prefix = 0;
+        /* Per-bank mode hashes the record for every bank; padded mode only
+         * with SHA-1. Each hash is taken once per record and serves the
+         * extends of every bank and the template digest check. */
+        unsigned hashed = mode == IMA_REPLAY_PADDED ? 0 : banks;
         for (int f = optind; f < argc; f++) {
-                _cleanup_free_ char *buf = NULL;
-                size_t size;
-                ImaLog log;
-                ImaParseError err;
+                _cleanup_(ima_reader_done) ImaReader reader = {};
+                ImaRecord rec;
+                ImaParseError err = {};
+                size_t bad = 0, first_bad = 0, first_bad_offset = 0;
                 /* A command-line tool may read a pipe (/dev/stdin, <(...)):
-                 * unlike the daemon, it opens whatever it is given. */
+                 * unlike the daemon, it opens whatever it is given. The
+                 * list is streamed: memory stays the size of one record. */
                 _cleanup_close_ int fd = open(argv[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                int r = fd < 0 ? -errno : read_full_fd(fd, 1024u * 1024u * 1024u, &buf, &size);
+                if (fd < 0) {
+                        fprintf(stderr, "%s: %s\n", argv[f], strerror(errno));
+                        return 2;
+                }
+                ima_reader_init_fd(&reader, fd, digest_len, order, UINT64_MAX, false);
+                /* The values read may predate this whole file. */
+                if (n_expect > 0 && ima_pcrs_match(&state, &tpm, banks, ~0u))
+                        matched_any = true, match_prefix = total;
+                int r;
+                while ((r = ima_reader_next(&reader, &rec, &err)) > 0) {
+                        ImaRecordDigests d;
+                        ima_record_digests(&rec, hashed, mode == IMA_REPLAY_PADDED, &d);
+                        if (!ima_record_template_digest_ok(&rec, &d, hashed, mode == IMA_REPLAY_PADDED) && bad++ == 0) {
+                                first_bad = (size_t) reader.records - 1;
+                                first_bad_offset = rec.offset;
+                        }
+                        for (int b = 0; b < _IMA_BANK_MAX; b++)
+                                if (banks & (1u << b))
+                                        ima_extend(&state, (ImaBank) b, &rec, &d, mode);
+                        used |= 1u << rec.pcr;
+                        total++;
+                        /* The PCRs were read before the list: any prefix
+                         * may match; the longest wins. */
+                        if (n_expect > 0 && ima_pcrs_match(&state, &tpm, banks, ~0u))
+                                matched_any = true, match_prefix = total;
+                }
+                if (r == -EBADMSG) {
+                        fprintf(stderr, "%s: malformed measurement list at byte %zu: %s\n", argv[f], err.offset, err.reason);
+                        return 2;
+                }
                 if (r < 0) {
                         fprintf(stderr, "%s: %s\n", argv[f], strerror(-r));
                         return 2;
                 }
-                r = ima_log_parse((const uint8_t *) buf, size, digest_len, order, &log, &err);
-                if (r < 0) {
-                        fprintf(stderr, "%s: malformed measurement list at byte %zu: %s\n", argv[f], err.offset, err.reason);
-                        return 2;
-                }
-                size_t first_bad = 0;
-                size_t bad = ima_check_template_digests(&log, &first_bad);
                 if (bad > 0)
                         fprintf(stderr, "%s: %zu record(s) whose template digest does not match their data (first: record %zu at byte %zu)\n",
-                                argv[f], bad, first_bad, log.records[first_bad].offset);
+                                argv[f], bad, first_bad, first_bad_offset);
                 bad_digests += bad;
-                used |= ima_log_pcr_indexes(&log);
-                if (n_expect > 0) {
-                        size_t p;
-                        if (ima_replay_match(&state, banks, &log, mode, &tpm, ~0u, &p, NULL)) {
-                                matched_any = true;
-                                match_prefix = files_before + p;
-                        }
-                }
-                ima_replay(&state, banks, &log, 0, log.n, mode);
-                total += log.n;
-                files_before += log.n;
-                ima_log_done(&log);
         }
 
         int rc = 0;

@@ -41,6 +41,8 @@ void ima_pcrs_init_zero(ImaPcrs *p, unsigned banks) {
                         p->valid[b] = (1u << IMA_PCR_MAX) - 1;
 }
 
+static bool state_matches(const ImaPcrs *s, const ImaPcrs *tpm, unsigned banks, uint32_t indexes);
+
 static void hash_record(const ImaRecord *r, int algo, uint8_t *out) {
         if (r->ima_template) {
                 uint8_t buf[20 + IMA_EVENT_NAME_LEN_MAX + 1];
@@ -203,6 +205,29 @@ size_t ima_check_template_digests(const ImaLog *log, size_t *first_bad) {
                 }
         }
         return bad;
+}
+
+bool ima_record_template_digest_ok(const ImaRecord *r, const ImaRecordDigests *d, unsigned hashed_banks, bool padded) {
+        int b = r->digest_len == 20 ? IMA_BANK_SHA1 : r->digest_len == 32 ? IMA_BANK_SHA256 :
+                r->digest_len == 48 ? IMA_BANK_SHA384 : IMA_BANK_SHA512;
+        uint8_t own[IMA_DIGEST_MAX];
+        const uint8_t *h;
+
+        if (r->violation)
+                return true;
+        if (hashed_banks & (1u << b))
+                h = d->bank[b];
+        else if (padded && b == IMA_BANK_SHA1)
+                h = d->sha1;
+        else {
+                hash_record(r, banks_table[b].algo, own);
+                h = own;
+        }
+        return memcmp(h, r->digest, r->digest_len) == 0;
+}
+
+bool ima_pcrs_match(const ImaPcrs *s, const ImaPcrs *tpm, unsigned banks, uint32_t indexes) {
+        return state_matches(s, tpm, banks, indexes);
 }
 
 static bool state_matches(const ImaPcrs *s, const ImaPcrs *tpm, unsigned banks, uint32_t indexes) {

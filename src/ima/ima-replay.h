@@ -64,6 +64,13 @@ typedef struct ImaRecordDigests {
 /* Computes the digests for `banks` in per-bank mode and, if `padded`, the
  * SHA-1 one. */
 void ima_record_digests(const ImaRecord *r, unsigned banks, bool padded, ImaRecordDigests *ret);
+/* Whether a record's logged template digest is the hash of its data (as
+ * ima_check_template_digests), reusing the digest in d when the record's
+ * algorithm is among `hashed_banks` (or SHA-1 with `padded`). */
+bool ima_record_template_digest_ok(const ImaRecord *r, const ImaRecordDigests *d, unsigned hashed_banks, bool padded);
+/* Every (bank, index) of `banks` that tpm knows and `indexes` selects
+ * equals s; false when there is nothing to compare. */
+bool ima_pcrs_match(const ImaPcrs *s, const ImaPcrs *tpm, unsigned banks, uint32_t indexes);
 /* Extends one bank of p with a record whose digests were computed. */
 void ima_extend(ImaPcrs *p, ImaBank b, const ImaRecord *r, const ImaRecordDigests *d, ImaReplayMode mode);
 

@@ -38,10 +38,21 @@ typedef struct BackendOps {
         void (*free)(Backend *b);
 } BackendOps;
 
+/* A small kernel file kept open by backend_read_small(): a read at offset
+ * 0 of a sysfs, procfs or securityfs attribute is answered anew by the
+ * kernel, so one pread() replaces open, read and close. */
+typedef struct BackendKeptFile {
+        char *path;
+        int fd;
+} BackendKeptFile;
+#define BACKEND_KEPT_MAX 8
+
 struct Backend {
         const BackendOps *ops;
         char *root; /* prefix for every sysfs/proc path: "" for the real kernel */
         char *legacy_loader; /* path of kexec-tools' kexec */
+        BackendKeptFile kept[BACKEND_KEPT_MAX];
+        size_t n_kept;
 };
 
 /* The real kernel. */
@@ -66,6 +77,15 @@ int backend_read_string(Backend *b, const char *path, char **ret);
 int backend_read_full(Backend *b, const char *path, char **ret, size_t *ret_size);
 /* The same with a caller's bound (-EFBIG beyond), for large kernel files. */
 int backend_read_full_max(Backend *b, const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* A small kernel file (a number, a word, a short line) into buf without
+ * allocating: open, read, close, or for the files Status() reads on every
+ * call (kexec_loaded, kexec_crash_size, lockdown, the kexec sysctls) one
+ * pread() of a descriptor kept open after the first read (an absent file
+ * is looked for again each time). Returns its length with the trailing newlines removed; -EFBIG
+ * when it does not fit in size - 1 bytes. Status() reads several such
+ * files per call. Files under a fake root must be rewritten in place, as
+ * the kernel's are, not replaced. */
+int backend_read_small(Backend *b, const char *path, char *buf, size_t size);
 int backend_read_u64(Backend *b, const char *path, uint64_t *ret);
 int backend_read_bool(Backend *b, const char *path, bool *ret);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gcrypt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,40 +183,130 @@ int initrds_open(char *const *paths, int *ret_fd, char **ret_message) {
         return 0;
 }
 
-int fd_sha256_hex(int fd, char **ret) {
-        static const char hex[] = "0123456789abcdef";
-        gcry_md_hd_t h;
-        char buf[65536];
-        off_t off = 0;
+/* A thin wrapper: callers need not know the hash library. */
+struct Sha256 {
+        gcry_md_hd_t md;
+};
 
-        if (gcry_md_open(&h, GCRY_MD_SHA256, 0) != 0)
+int sha256_new(Sha256 **ret) {
+        Sha256 *h = calloc(1, sizeof(Sha256));
+        if (!h)
+                return -ENOMEM;
+        if (gcry_md_open(&h->md, GCRY_MD_SHA256, 0) != 0) {
+                free(h);
                 return -EIO;
+        }
+        *ret = h;
+        return 0;
+}
+
+void sha256_add(Sha256 *h, const void *data, size_t size) {
+        gcry_md_write(h->md, data, size);
+}
+
+void sha256_free(Sha256 *h) {
+        if (!h)
+                return;
+        gcry_md_close(h->md);
+        free(h);
+}
+
+void sha256_finish_hex(Sha256 *h, char out[static 65]) {
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *d = gcry_md_read(h->md, GCRY_MD_SHA256);
+        for (int i = 0; i < 32; i++) {
+                out[2 * i] = hex[d[i] >> 4];
+                out[2 * i + 1] = hex[d[i] & 15];
+        }
+        out[64] = 0;
+        sha256_free(h);
+}
+
+int fd_sha256_hex(int fd, char **ret) {
+        /* Large reads: fewer syscalls, and libgcrypt hashes long runs. */
+        const size_t bufsize = 1u << 20;
+        _cleanup_free_ uint8_t *buf = malloc(bufsize);
+        Sha256 *h = NULL;
+        off_t off = 0;
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        r = sha256_new(&h);
+        if (r < 0)
+                return r;
         for (;;) {
-                ssize_t n = pread(fd, buf, sizeof(buf), off);
+                ssize_t n = pread(fd, buf, bufsize, off);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        int r = -errno;
-                        gcry_md_close(h);
+                        r = -errno;
+                        sha256_free(h);
                         return r;
                 }
                 if (n == 0)
                         break;
-                gcry_md_write(h, buf, (size_t) n);
+                sha256_add(h, buf, (size_t) n);
                 off += n;
         }
-        const unsigned char *d = gcry_md_read(h, GCRY_MD_SHA256);
         char *s = malloc(65);
         if (!s) {
-                gcry_md_close(h);
+                sha256_free(h);
                 return -ENOMEM;
         }
-        for (int i = 0; i < 32; i++) {
-                s[2 * i] = hex[d[i] >> 4];
-                s[2 * i + 1] = hex[d[i] & 15];
-        }
-        s[64] = 0;
-        gcry_md_close(h);
+        sha256_finish_hex(h, s);
         *ret = s;
         return 0;
+}
+
+struct Sha256Job {
+        pthread_t thread;
+        int fd;
+        int r;
+        char *hex;
+};
+
+static void *sha256_job_run(void *p) {
+        Sha256Job *job = p;
+        job->r = fd_sha256_hex(job->fd, &job->hex);
+        return NULL;
+}
+
+int fd_sha256_hex_start(int fd, Sha256Job **ret) {
+        Sha256Job *job = calloc(1, sizeof(Sha256Job));
+        if (!job)
+                return -ENOMEM;
+        job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (job->fd < 0) {
+                int r = -errno;
+                free(job);
+                return r;
+        }
+        int r = pthread_create(&job->thread, NULL, sha256_job_run, job);
+        if (r != 0) {
+                close(job->fd);
+                free(job);
+                return -r;
+        }
+        *ret = job;
+        return 0;
+}
+
+int fd_sha256_hex_finish(Sha256Job *job, char **ret) {
+        (void) pthread_join(job->thread, NULL);
+        close(job->fd);
+        int r = job->r;
+        if (r >= 0)
+                *ret = job->hex;
+        else
+                free(job->hex);
+        free(job);
+        return r;
+}
+
+void sha256_job_freep(Sha256Job **job) {
+        _cleanup_free_ char *unused = NULL;
+        if (*job)
+                (void) fd_sha256_hex_finish(*job, &unused);
+        *job = NULL;
 }

@@ -29,11 +29,15 @@ int main(int argc, char *argv[]) {
                 printf("error=%s\nmessage=%s\n", strerrorname_np(-r), strempty(msg));
                 return -r;
         }
+        /* Read back independently of the hash taken while unpacking. */
         if (fd_sha256_hex(k->fd, &sha) < 0)
                 return 1;
+        const char *loaded_sha;
+        if (kernel_image_sha256(k, &loaded_sha) < 0)
+                return 1;
         struct stat st;
-        printf("format=%s\ninner=%s\nsize=%llu\nsha256=%s\nsealed=%d\n", k->format, k->inner,
-               (unsigned long long) k->size, sha, fcntl(k->fd, F_GET_SEALS) > 0 && (fcntl(k->fd, F_GET_SEALS) & F_SEAL_WRITE) != 0);
+        printf("format=%s\ninner=%s\nsize=%llu\nsha256=%s\nloaded_sha256=%s\nsealed=%d\n", k->format, k->inner,
+               (unsigned long long) k->size, sha, loaded_sha, fcntl(k->fd, F_GET_SEALS) > 0 && (fcntl(k->fd, F_GET_SEALS) & F_SEAL_WRITE) != 0);
         if (k->initrd_fd >= 0 && fstat(k->initrd_fd, &st) == 0)
                 printf("initrd_size=%lld\n", (long long) st.st_size);
         if (k->cmdline)

@@ -73,6 +73,10 @@ class FormatTest(unittest.TestCase):
         args = [TOOL, path] + ([str(max_size)] if max_size else [])
         p = subprocess.run(args, capture_output=True, text=True)
         out = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
+        if p.returncode == 0:
+            # KernelSHA256, taken while unpacking, is of the bytes loaded:
+            # the same as reading the sealed memfd back.
+            self.assertEqual(out["loaded_sha256"], out["sha256"], path)
         return p.returncode, out
 
     def sha(self, path):

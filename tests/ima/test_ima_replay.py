@@ -6,6 +6,7 @@ evmctl ima_measurement where evmctl can judge them."""
 import json
 import os
 import random
+import resource
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import imagen as g  # noqa: E402
 
+DATA_LIMIT = 24 << 20
 KEXECCTL = os.environ.get("KEXECCTL", os.path.join(HERE, "..", "..", "build", "src", "ctl", "kexecctl"))
 
 
@@ -86,6 +88,24 @@ class ReplayTest(unittest.TestCase):
         p = self.replay(p1, p2, "--pcr=sha256:10=" + st["sha256"][10].hex(), "--pcr=sha1:10=" + st["sha1"][10].hex(),
                         check=0)
         self.assertIn("after 16 of 16 records", p.stdout)
+
+    def test_long_list_is_streamed(self):
+        """A list of 48 MiB (longer than any bound the tool once had on a
+        whole list) read from a pipe: replayed with memory of the order of
+        one record, not of the list."""
+        recs = g.sample_boot(self.tpm, 1999)
+        chunk = g.encode(recs)
+        repeat = (48 << 20) // len(chunk) + 1
+        data = chunk * repeat
+
+        def bound_memory():
+            # Heap and private mappings: far below the list's size.
+            resource.setrlimit(resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
+        p = subprocess.run([KEXECCTL, "ima", "replay", "--json", "/dev/stdin"], input=data, capture_output=True,
+                           timeout=300, preexec_fn=bound_memory)
+        self.assertEqual(p.returncode, 0, "%d MiB list under a %d MiB data limit: %s"
+                         % (len(data) >> 20, DATA_LIMIT >> 20, p.stderr))
+        self.assertEqual(json.loads(p.stdout)["records"], len(recs) * repeat)
 
     def test_pcr_read_before_list_matches_a_prefix(self):
         recs = g.sample_boot(self.tpm, 20)

@@ -100,6 +100,39 @@ class CrashTest(KexecdTestCase):
         p = self.kexecctl("status", check=0)
         self.assertIn("Last crash: " + CRASH, p.stdout)
 
+    def test_last_crash_follows_the_dump_directory(self):
+        """Status() keeps LastCrash while the dump directory and the newest
+        crash.json are unchanged; kexecd-capture, hooks and admins change
+        them behind its back. Each step waits until the last change is more
+        than 2 s old, so that the kept answer (not a fresh listing of a
+        just-changed directory) is what is checked."""
+        def last():
+            return self.manager.Status()["LastCrash"]
+
+        def settle():
+            time.sleep(3.1)
+            last()  # lists once more and keeps the answer
+
+        self.assertEqual(len(last()), 0)
+        a = self.make_crash()
+        settle()
+        self.assertEqual(last()["Id"], CRASH)
+        # A newer crash appears (a capture, then a reboot without restart).
+        newer = "20261129T070000Z-0f1e2d3c4b5a"
+        self.make_crash(newer, panic="Kernel panic - not syncing: first")
+        settle()
+        self.assertEqual((last()["Id"], last()["PanicLine"]), (newer, "Kernel panic - not syncing: first"))
+        # Its record rewritten in place (a hook, an admin's editor).
+        self.make_crash(newer, panic="Kernel panic - not syncing: other")
+        self.assertEqual(last()["PanicLine"], "Kernel panic - not syncing: other")
+        settle()
+        # Removed by hand: the older one is the newest again.
+        shutil.rmtree(os.path.join(self.dumps, newer))
+        self.assertEqual(last()["Id"], CRASH)
+        settle()
+        shutil.rmtree(a)
+        self.assertEqual(len(last()), 0)
+
     def test_list_show_dmesg(self):
         self.make_crash()
         self.make_crash("20261129T070000Z-0f1e2d3c4b5a", complete=False)

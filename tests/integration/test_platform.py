@@ -9,6 +9,7 @@ import sys
 from fixture import KexecdTestCase, main
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fakekernel  # noqa: E402
 import fdt  # noqa: E402
 
 IOMEM = """00001000-0009ffff : System RAM
@@ -39,6 +40,8 @@ class PlatformTest(KexecdTestCase):
 
     def test_device_tree_report(self):
         self.assertEqual(dict(self.manager.Status()["DeviceTree"]), {})  # x86: no flattened DT
+        # The tree is the one this kernel booted with: kexecd reads it once,
+        # so a new one stands for another boot (a restart of kexecd).
         self.put("sys/firmware/fdt", fdt.build({
             "": {"#address-cells": 2, "#size-cells": 2},
             "memory@40000000": {"device_type": "memory", "reg": fdt.reg((0x40000000, 0x80000000))},
@@ -46,6 +49,8 @@ class PlatformTest(KexecdTestCase):
                        "linux,usable-memory-range": fdt.reg((0x60000000, 0x10000000)),
                        "linux,booted-from-kexec": b""},
         }))
+        self.stop_daemon()
+        self.start_daemon()
         dt = self.manager.Status()["DeviceTree"]
         self.assertTrue(dt["KdumpKernel"])
         self.assertTrue(dt["BootedFromKexec"])
@@ -53,8 +58,69 @@ class PlatformTest(KexecdTestCase):
         self.assertEqual([(int(a), int(b)) for a, b in dt["BootMemory"]], [(0x40000000, 0x80000000)])
         self.assertEqual([(int(a), int(b)) for a, b in dt["UsableMemory"]], [(0x60000000, 0x10000000)])
         self.put("sys/firmware/fdt", b"\xd0\x0d\xfe\xed" + b"\0" * 60)
+        self.stop_daemon()
+        self.start_daemon()
         self.assertIn("malformed", self.manager.Status()["DeviceTree"]["Error"])
         self.assertIsNone(self.daemon.poll())
+
+    def test_status_sees_what_changes_behind_its_back(self):
+        """Status() keeps what only changes with events kexecd sees and
+        re-reads the rest (docs/architecture.md, "What Status() keeps"): each
+        fact the kernel lets others change is changed here behind kexecd's
+        back, after a Status() that could have kept the old value."""
+        def status():
+            st = self.manager.Status()
+            st = dict(st, CrashKernelRegions=[(str(n), int(a), int(b)) for n, a, b in st["CrashKernelRegions"]])
+            st["loaded"] = (bool(st["kexec"]["Loaded"]), bool(st["kdump"]["Loaded"]))
+            return st
+
+        st = status()
+        self.assertEqual(int(st["CrashKernelSize"]), 256 << 20)
+        self.assertEqual(st["CrashKernelRegions"], [("Crash kernel", 0x2a000000, 0x2a000000 + (256 << 20) - 1)])
+        self.assertEqual(str(st["Lockdown"]), "none")
+        self.assertFalse(st["KexecLoadDisabled"])
+        self.assertEqual((int(st["LoadLimitReboot"]), int(st["LoadLimitPanic"])), (-1, -1))
+        self.assertEqual(st["loaded"], (False, False))
+        self.assertEqual(str(st["KernelRelease"]), "6.1.0-fake")
+        self.manager.Status()  # and once more: anything kept is kept now
+
+        # Root shrinks the reservation (the kernel releases the rest and
+        # /proc/iomem shows the smaller region).
+        self.put("sys/kernel/kexec_crash_size", "%d\n" % (64 << 20))
+        self.put("proc/iomem", fakekernel.IOMEM_TEMPLATE.format(crash="  2a000000-2dffffff : Crash kernel\n"))
+        # sysctl and securityfs: one-way switches and limits.
+        self.put("proc/sys/kernel/kexec_load_disabled", "1\n")
+        self.put("sys/kernel/security/lockdown", "none [integrity] confidentiality\n")
+        self.put("proc/sys/kernel/kexec_load_limit_reboot", "3\n")
+        self.put("proc/sys/kernel/kexec_load_limit_panic", "0\n")
+        # Another loader (kexec-tools run by hand) loads both images.
+        self.put("sys/kernel/kexec_loaded", "1\n")
+        self.put("sys/kernel/kexec_crash_loaded", "1\n")
+
+        st = status()
+        self.assertEqual(int(st["CrashKernelSize"]), 64 << 20)
+        self.assertEqual(st["CrashKernelRegions"], [("Crash kernel", 0x2a000000, 0x2dffffff)])
+        self.assertEqual(str(st["Lockdown"]), "integrity")
+        self.assertTrue(st["KexecLoadDisabled"])
+        self.assertEqual((int(st["LoadLimitReboot"]), int(st["LoadLimitPanic"])), (3, 0))
+        self.assertEqual(st["loaded"], (True, True))
+        props = self.manager_props()
+        self.assertEqual((int(props["CrashKernelSize"]), str(props["Lockdown"]), bool(props["KexecLoadDisabled"])),
+                         (64 << 20, "integrity", True))
+        self.assertEqual([(str(n), int(a), int(b)) for n, a, b in props["CrashKernelRegions"]],
+                         [("Crash kernel", 0x2a000000, 0x2dffffff)])
+
+        # The reservation released entirely; the other loader unloads.
+        self.put("sys/kernel/kexec_crash_size", "0\n")
+        self.put("proc/iomem", fakekernel.IOMEM_TEMPLATE.format(crash=""))
+        self.put("sys/kernel/kexec_loaded", "0\n")
+        self.put("sys/kernel/kexec_crash_loaded", "0\n")
+        st = status()
+        self.assertEqual((int(st["CrashKernelSize"]), st["CrashKernelRegions"], st["loaded"]), (0, [], (False, False)))
+
+    def manager_props(self):
+        obj = self.bus.get_object("org.kexecd1", "/org/kexecd1")
+        return obj.GetAll("org.kexecd1.Manager", dbus_interface="org.freedesktop.DBus.Properties")
 
     def test_legacy_loader_arguments(self):
         self.put("sys/devices/system/memory/block_size_bytes", "8000000\n")
