@@ -483,8 +483,6 @@ loaded:
         /* A new crash kernel or initrd: does the reservation still fit? */
         if (image_is_kdump(i))
                 manager_update_crash_estimate(m);
-        /* Watch what was just loaded (and no longer what was before). */
-        manager_watch_files(m);
         return 0;
 
 fail_oom:
@@ -515,7 +513,12 @@ fail:
  * memory for the next malloc (and raises its mmap threshold after a large
  * free, so the next window comes from the heap too). Give it back: kexecd
  * then idles at its start-up size (tests/integration/test_memory.py). */
-static int trim_after_load(int r) {
+static int trim_after_load(Image *i, int r) {
+        /* Watch what was just loaded (and no longer what was before), then
+         * trim: what the watch allocates must not pin the load's freed
+         * pages (test_memory). */
+        if (r >= 0)
+                manager_watch_files(i->manager);
         (void) malloc_trim(0);
         return r;
 }
@@ -532,7 +535,7 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
         if (image_is_kdump(i) && i->loaded && i->has_state && image_spec_copy(&previous, &i->state.spec) < 0)
                 return kexecd_error_setf(error, -ENOMEM, "Out of memory");
 
-        r = trim_after_load(image_load_once(i, spec, reason, error));
+        r = trim_after_load(i, image_load_once(i, spec, reason, error));
         if (r >= 0) {
                 /* Any successful load (Load, Reload, the retry itself)
                  * supersedes a pending automatic retry: cancel it, or it
@@ -549,8 +552,8 @@ int image_load(Image *i, const ImageSpec *spec, const char *reason, sd_bus_error
                 return r; /* refused before the kernel let go of the old one */
 
         log_warning("The failed load left no crash kernel; restoring the last working one (%s).", previous.kernel);
-        q = trim_after_load(image_load_once(i, &previous, "restoring the last working crash kernel after a failed load",
-                                            &restore_error));
+        q = trim_after_load(i, image_load_once(i, &previous, "restoring the last working crash kernel after a failed load",
+                                               &restore_error));
         /* Either way the image is not what was asked for: Degraded, with the
          * failed request as LastError. */
         i->degraded = true;

@@ -2,6 +2,7 @@
 /* kexecd: keeps the kexec and kdump images loaded and fresh, and answers
  * org.kexecd1 on the system bus. */
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -133,6 +134,13 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* Large buffers (a kernel file, a decoder's window) come from mmap
+         * and go back to the kernel when freed. glibc would otherwise raise
+         * its mmap threshold after the first large free and keep later ones
+         * on the heap, where any small allocation made meanwhile pins their
+         * pages: an idle kexecd stays at its start-up size (test_memory). */
+        (void) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
         r = arg_fake_root ? backend_new_fake(arg_fake_root, &backend) : backend_new_real(&backend);
         if (r < 0) {
