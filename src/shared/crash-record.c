@@ -12,6 +12,7 @@
 #include "crash-record.h"
 #include "fileio.h"
 #include "kexecd-limits.h"
+#include "json-util.h"
 #include "macro.h"
 #include "utf8.h"
 
@@ -91,29 +92,6 @@ int crash_id_make(uint64_t usec, const char *boot_id, char buf[static CRASH_ID_M
 
 /* ---- writing ---- */
 
-static int add_string(json_object *o, const char *key, const char *value) {
-        if (!value)
-                return 0;
-        json_object *v = json_object_new_string(value);
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-static int add_u64(json_object *o, const char *key, uint64_t value) {
-        json_object *v = json_object_new_uint64(value);
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-static int add_int(json_object *o, const char *key, int value) {
-        json_object *v = json_object_new_int(value);
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
 int crash_record_format(const CrashRecord *r, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         json_object *hooks;
@@ -121,29 +99,29 @@ int crash_record_format(const CrashRecord *r, char **ret) {
 
         if (!o || !(hooks = json_object_new_array()))
                 return -ENOMEM;
-        if ((k = add_u64(o, "version", 1)) < 0 ||
-            (k = add_string(o, "id", r->id)) < 0)
+        if ((k = json_add_u64(o, "version", 1)) < 0 ||
+            (k = json_add_string(o, "id", r->id)) < 0)
                 return k;
         if (json_object_object_add(o, "complete", json_object_new_boolean(r->complete)) < 0)
                 return -ENOMEM;
-        if ((!r->complete && (k = add_string(o, "reason", r->reason ?: "unknown")) < 0) ||
-            (k = add_string(o, "crashed_boot_id", r->crashed_boot_id)) < 0 ||
-            (k = add_string(o, "kernel_release", r->kernel_release)) < 0 ||
-            (k = add_string(o, "kernel_release_source", r->kernel_release_source)) < 0 ||
-            (k = add_u64(o, "crash_time", r->crash_time_usec)) < 0 ||
-            (k = add_string(o, "panic_line", r->panic_line)) < 0 ||
-            (r->dump_level >= 0 && (k = add_int(o, "dump_level", r->dump_level)) < 0) ||
-            (k = add_string(o, "compression", r->compression)) < 0 ||
-            (k = add_string(o, "dump_file", r->dump_file)) < 0 ||
-            (k = add_string(o, "dump_command", r->dump_command)) < 0 ||
-            (k = add_u64(o, "dump_size", r->dump_size)) < 0 ||
-            (k = add_string(o, "dump_sha256", r->dump_sha256)) < 0 ||
-            (k = add_u64(o, "dmesg_size", r->dmesg_size)) < 0 ||
-            (k = add_u64(o, "capture_usec", r->capture_usec)) < 0 ||
-            (k = add_string(o, "makedumpfile_version", r->makedumpfile_version)) < 0 ||
-            (r->makedumpfile_status >= 0 && (k = add_int(o, "makedumpfile_status", r->makedumpfile_status)) < 0) ||
-            (r->command_status >= 0 && (k = add_int(o, "command_status", r->command_status)) < 0) ||
-            (k = add_string(o, "test_id", r->test_id)) < 0)
+        if ((!r->complete && (k = json_add_string(o, "reason", r->reason ?: "unknown")) < 0) ||
+            (k = json_add_string(o, "crashed_boot_id", r->crashed_boot_id)) < 0 ||
+            (k = json_add_string(o, "kernel_release", r->kernel_release)) < 0 ||
+            (k = json_add_string(o, "kernel_release_source", r->kernel_release_source)) < 0 ||
+            (k = json_add_u64(o, "crash_time", r->crash_time_usec)) < 0 ||
+            (k = json_add_string(o, "panic_line", r->panic_line)) < 0 ||
+            (r->dump_level >= 0 && (k = json_add_int(o, "dump_level", r->dump_level)) < 0) ||
+            (k = json_add_string(o, "compression", r->compression)) < 0 ||
+            (k = json_add_string(o, "dump_file", r->dump_file)) < 0 ||
+            (k = json_add_string(o, "dump_command", r->dump_command)) < 0 ||
+            (k = json_add_u64(o, "dump_size", r->dump_size)) < 0 ||
+            (k = json_add_string(o, "dump_sha256", r->dump_sha256)) < 0 ||
+            (k = json_add_u64(o, "dmesg_size", r->dmesg_size)) < 0 ||
+            (k = json_add_u64(o, "capture_usec", r->capture_usec)) < 0 ||
+            (k = json_add_string(o, "makedumpfile_version", r->makedumpfile_version)) < 0 ||
+            (r->makedumpfile_status >= 0 && (k = json_add_int(o, "makedumpfile_status", r->makedumpfile_status)) < 0) ||
+            (r->command_status >= 0 && (k = json_add_int(o, "command_status", r->command_status)) < 0) ||
+            (k = json_add_string(o, "test_id", r->test_id)) < 0)
                 return k;
         if (json_object_object_add(o, "hooks", hooks) < 0)
                 return -ENOMEM;
@@ -153,10 +131,10 @@ int crash_record_format(const CrashRecord *r, char **ret) {
                         json_object_put(h);
                         return -ENOMEM;
                 }
-                if ((k = add_string(h, "name", r->hooks[i].name)) < 0 ||
-                    (k = add_string(h, "phase", r->hooks[i].phase)) < 0 ||
-                    (k = add_string(h, "result", r->hooks[i].result)) < 0 ||
-                    (k = add_int(h, "exit_status", r->hooks[i].exit_status)) < 0)
+                if ((k = json_add_string(h, "name", r->hooks[i].name)) < 0 ||
+                    (k = json_add_string(h, "phase", r->hooks[i].phase)) < 0 ||
+                    (k = json_add_string(h, "result", r->hooks[i].result)) < 0 ||
+                    (k = json_add_int(h, "exit_status", r->hooks[i].exit_status)) < 0)
                         return k;
         }
 

@@ -8,6 +8,7 @@
 
 #include "fileio.h"
 #include "kexecd-limits.h"
+#include "json-util.h"
 #include "macro.h"
 #include "utf8.h"
 #include "state.h"
@@ -32,22 +33,6 @@ static char *state_path(const char *dir, ImageType type) {
         return p;
 }
 
-static int add_string(json_object *o, const char *key, const char *value) {
-        if (!value)
-                return 0;
-        json_object *v = json_object_new_string(value);
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-static int add_u64(json_object *o, const char *key, uint64_t value) {
-        json_object *v = json_object_new_uint64(value);
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
 int image_state_format(const ImageState *s, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         json_object *initrds;
@@ -61,22 +46,22 @@ int image_state_format(const ImageState *s, char **ret) {
                 if (json_object_array_add(initrds, json_object_new_string(*i)) < 0)
                         return -ENOMEM;
 
-        if ((r = add_u64(o, "version", 1)) < 0 ||
-            (r = add_string(o, "kernel", s->spec.kernel)) < 0 ||
-            (r = add_string(o, "cmdline", strempty(s->spec.cmdline))) < 0 ||
-            (r = add_string(o, "append", s->spec.append)) < 0 ||
-            (r = add_string(o, "entry", s->spec.entry)) < 0 ||
-            (r = add_string(o, "entry_options", s->spec.entry_options)) < 0 ||
-            (r = add_string(o, "syscall", syscall_mode_to_string(s->spec.syscall))) < 0 ||
-            (r = add_string(o, "effective_cmdline", s->effective_cmdline)) < 0 ||
-            (r = add_string(o, "kernel_sha256", s->kernel_sha256)) < 0 ||
-            (r = add_string(o, "kernel_format", s->kernel_format)) < 0 ||
-            (r = add_string(o, "syscall_used", s->syscall_used)) < 0 ||
-            (r = add_string(o, "syscall_reason", s->syscall_reason)) < 0 ||
-            (r = add_string(o, "layout_fingerprint", s->layout_fingerprint)) < 0 ||
-            (r = add_u64(o, "loaded_at_usec", s->loaded_at_usec)) < 0 ||
-            (r = add_u64(o, "load_duration_usec", s->load_duration_usec)) < 0 ||
-            (r = add_u64(o, "layout_generation", s->layout_generation)) < 0)
+        if ((r = json_add_u64(o, "version", 1)) < 0 ||
+            (r = json_add_string(o, "kernel", s->spec.kernel)) < 0 ||
+            (r = json_add_string(o, "cmdline", strempty(s->spec.cmdline))) < 0 ||
+            (r = json_add_string(o, "append", s->spec.append)) < 0 ||
+            (r = json_add_string(o, "entry", s->spec.entry)) < 0 ||
+            (r = json_add_string(o, "entry_options", s->spec.entry_options)) < 0 ||
+            (r = json_add_string(o, "syscall", syscall_mode_to_string(s->spec.syscall))) < 0 ||
+            (r = json_add_string(o, "effective_cmdline", s->effective_cmdline)) < 0 ||
+            (r = json_add_string(o, "kernel_sha256", s->kernel_sha256)) < 0 ||
+            (r = json_add_string(o, "kernel_format", s->kernel_format)) < 0 ||
+            (r = json_add_string(o, "syscall_used", s->syscall_used)) < 0 ||
+            (r = json_add_string(o, "syscall_reason", s->syscall_reason)) < 0 ||
+            (r = json_add_string(o, "layout_fingerprint", s->layout_fingerprint)) < 0 ||
+            (r = json_add_u64(o, "loaded_at_usec", s->loaded_at_usec)) < 0 ||
+            (r = json_add_u64(o, "load_duration_usec", s->load_duration_usec)) < 0 ||
+            (r = json_add_u64(o, "layout_generation", s->layout_generation)) < 0)
                 return r;
         if (s->spec.entry_initrds && json_object_object_add(o, "entry_initrds", json_object_new_boolean(true)) < 0)
                 return -ENOMEM;
